@@ -1,0 +1,245 @@
+"""Typed experiment config: YAML file, then `key=value` overrides, validated and frozen.
+
+Every builder takes one section (`build_model(cfg.model, ...)`), never globals, and every run
+directory keeps the resolved `config.yaml`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import typing
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config file or override that does not fit the schema; the message names the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CropConfig:
+    """How a face square is cut from an image (see `fld_tf.geometry`).
+
+    From landmarks: side = `landmark_scale` x the larger side of the points' extent, centre = extent
+    centre + `landmark_shift` x that side. From a detector box: side = `box_scale` x box width,
+    centre = box centre + `box_shift` x box width. The defaults were measured on the real data so that
+    landmark crops of MTFL training images look like the tight AFLW test crops, and CUHK box crops look
+    like landmark crops (benchmarks/calibrate_crop.py).
+    """
+
+    landmark_scale: float = 2.87
+    landmark_shift: Tuple[float, float] = (0.033, 0.052)
+    box_scale: float = 1.61
+    box_shift: Tuple[float, float] = (0.028, 0.039)
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentConfig:
+    """Random augmentation of training crops (all done as TF ops)."""
+
+    rotation_deg: float = 25.0
+    scale: float = 0.15          # crop side multiplied by exp(U(-scale, scale))
+    shift: float = 0.08          # crop centre moved by U(-shift, shift) x side, per axis
+    flip: float = 0.5            # probability of a horizontal flip
+    brightness: float = 0.25
+    contrast: float = 0.3
+    saturation: float = 0.3
+    hue: float = 0.03
+    grayscale: float = 0.1       # probability
+    blur: float = 0.2            # probability of a 3x3..7x7 Gaussian blur
+    occlusion: float = 0.3       # probability of a random grey rectangle
+    occlusion_size: float = 0.35  # largest rectangle side, as a fraction of the crop
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalListConfig:
+    """A list to evaluate on after training."""
+
+    name: str
+    list: str
+    format: str = "mtfl"
+    crop: str = "auto"           # auto | box | image | landmarks
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    root: Optional[str] = None   # dataset folder; else $FLD_DATA/<dataset>, else ~/.cache/fld_tf/<dataset>
+    dataset: str = "mtfl"
+    download: bool = True        # fetch the dataset when it is missing
+    scheme: str = "mtfl5"
+    train_list: str = "training.txt"
+    train_format: str = "mtfl"
+    train_crop: str = "auto"
+    val_fraction: float = 0.05   # held out of the training list, for model selection
+    limit: int = 0               # use only the first N training samples (0: all)
+    eval_lists: Tuple[EvalListConfig, ...] = (
+        EvalListConfig("aflw_test", "testing.txt", "mtfl", "image"),
+        EvalListConfig("cuhk_test", "cuhk/testImageList.txt", "cuhk", "box"),
+    )
+    on_bad: str = "error"        # error | skip
+    batch_size: int = 64
+    cache: bool = True
+    shuffle_buffer: int = 4096
+    seed: int = 0
+    deterministic: bool = False
+    crop: CropConfig = CropConfig()
+    augment: AugmentConfig = AugmentConfig()
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    backbone: str = "mobilenet_v2"
+    alpha: float = 0.5
+    input_size: int = 96
+    head: str = "spatial"        # spatial (conv + flatten) | gap
+    head_channels: int = 64
+    dropout: float = 0.1
+    bn_momentum: float = 0.99    # Keras' 0.999 lags the weights in short from-scratch runs
+    attribute_head: bool = True  # auxiliary attribute outputs (TCDCN); not exported
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    steps_per_epoch: int = 0     # 0: one pass over the training list
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_epochs: float = 1.0
+    loss: str = "wing"           # wing | l1 | l2
+    wing_w: float = 10.0
+    wing_epsilon: float = 2.0
+    attribute_weight: float = 0.1
+    hard_fraction: float = 1.0   # keep the hardest fraction of each batch (MTCNN: 0.7); 1 disables
+    strategy: str = "default"    # default | mirrored
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    verbose: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportConfig:
+    variants: Tuple[str, ...] = ("float32", "int8")
+    representative_samples: int = 200
+    qat_epochs: int = 2
+    qat_learning_rate: float = 1e-4
+    target: str = "android-arm64"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    export: ExportConfig = ExportConfig()
+
+
+def _build(cls, values: Any, where: str, path: str):
+    """Builds dataclass `cls` from plain YAML values, rejecting unknown keys."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: {path or 'config'} must be a mapping, got {values!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in values.items():
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f"; did you mean {path + close[0]!r}?" if close else ""
+            raise ConfigError(f"{where}: unknown key {path + str(key)!r}{hint}")
+        kwargs[key] = _coerce(hints[key], value, where, f"{path}{key}")
+    return cls(**kwargs)
+
+
+def _coerce(hint, value, where: str, key: str):
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where, key + ".")
+    if origin is typing.Union:  # Optional[X]
+        if value is None:
+            return None
+        return _coerce(next(a for a in args if a is not type(None)), value, where, key)
+    if origin in (tuple, Tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: {key} must be a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, where, f"{key}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"{where}: {key} must have {len(args)} values, got {value!r}")
+        return tuple(_coerce(a, v, where, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
+        return value
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint is str and isinstance(value, str):
+        return value
+    raise ConfigError(f"{where}: {key} must be {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def to_dict(cfg) -> Dict:
+    """The config as plain YAML/JSON types."""
+    def plain(v):
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+    return plain(dataclasses.asdict(cfg))
+
+
+def _set(tree: Dict, dotted: str, value: Any) -> None:
+    node = tree
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted!r}: {part!r} is not a section")
+    node[parts[-1]] = value
+
+
+def load_config(path: Optional[str] = None, overrides: Sequence[str] = ()) -> Config:
+    """Reads a YAML config (defaults when `path` is None) and applies `key.sub=value` overrides.
+
+    Raises:
+      ConfigError: unreadable file, unknown key (with a close match) or a value of the wrong type.
+    """
+    tree = to_dict(Config())
+    where = "defaults"
+    if path:
+        where = os.fspath(path)
+        try:
+            with open(path, encoding="utf-8") as f:
+                loaded = yaml.safe_load(f) or {}
+        except OSError as e:
+            raise ConfigError(f"{where}: cannot read config: {e.strerror}") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{where}: not valid YAML: {e}") from None
+        _merge(tree, loaded, where, "")
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r}: expected key=value, e.g. train.epochs=5")
+        key, raw = item.split("=", 1)
+        _set(tree, key.strip(), yaml.safe_load(raw))
+        where = f"{where} + overrides"
+    return _build(Config, tree, where, "")
+
+
+def _merge(tree: Dict, loaded: Any, where: str, path: str) -> None:
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{where}: {path or 'config'} must be a mapping")
+    for key, value in loaded.items():
+        if isinstance(value, dict) and isinstance(tree.get(key), dict):
+            _merge(tree[key], value, where, f"{path}{key}.")
+        else:
+            tree[key] = value
+
+
+def save_config(cfg: Config, path: str) -> None:
+    """Writes the resolved config as YAML, atomically."""
+    from fld_tf.io import write_text
+    write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))

@@ -1,0 +1,119 @@
+"""Evaluate a landmark model on any supported list: NME, failure rate, AUC, per-point error, CED.
+
+Usage:
+  python -m fld_tf.evaluate runs/default --list testing.txt --format mtfl --crop image
+  python -m fld_tf.evaluate runs/default/model.keras --list cuhk/testImageList.txt --format cuhk
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Dict, Optional, Sequence
+
+import fld_tf  # noqa: F401
+import numpy as np
+import tf_keras as keras
+
+from fld_tf import geometry, metrics, pipeline, plots
+from fld_tf.config import Config, ConfigError, load_config
+from fld_tf.data.readers import FORMATS
+from fld_tf.data.sample import DataError
+from fld_tf.io import write_json
+from fld_tf.schemes import PointScheme, get_scheme
+
+GRID_FACES = 32
+
+
+def predict_points(model: keras.Model, dataset, arrays: Dict, size: int) -> np.ndarray:
+    """Runs `model` over an eval `dataset` and maps its outputs to image pixels, `(N, K, 2)`."""
+    outputs = model.predict(dataset.map(lambda x, y: x), verbose=0)
+    if isinstance(outputs, dict):
+        outputs = outputs["landmarks"]
+    crop = np.asarray(outputs, np.float32).reshape(len(arrays["path"]), -1, 2)
+    return np.stack([geometry.decode(c, sq, size) for c, sq in zip(crop, arrays["square"])])
+
+
+def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: str, list_path: str,
+                  fmt: str, crop: str, out_dir: str, name: str,
+                  image_root: Optional[str] = None) -> Dict:
+    """Evaluates on one list; writes `ced_<name>.png` and `predictions_<name>.png` to `out_dir`.
+
+    Returns:
+      `metrics.summarize` of the list, plus the list path and crop rule.
+    """
+    size = cfg.model.input_size
+    samples, arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
+    dataset = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=False)
+    pred = predict_points(model, dataset, arrays, size)
+    gt = arrays["points"]
+    summary = metrics.summarize(pred, gt, scheme)
+    summary.update({"list": list_path, "format": fmt, "crop": crop})
+    os.makedirs(out_dir, exist_ok=True)
+    plots.plot_ced({name: metrics.nme(pred, gt, scheme)}, os.path.join(out_dir, f"ced_{name}.png"))
+    images = [x for x in dataset.unbatch().map(lambda x, y: x).take(GRID_FACES).as_numpy_iterator()]
+    n = len(images)
+    crop_pred = np.stack([geometry.encode(p, sq, size) for p, sq in zip(pred[:n], arrays["square"][:n])])
+    crop_gt = np.stack([geometry.encode(p, sq, size) for p, sq in zip(gt[:n], arrays["square"][:n])])
+    plots.prediction_grid([im.astype(np.uint8) for im in images], crop_pred * size - 0.5,
+                          crop_gt * size - 0.5, os.path.join(out_dir, f"predictions_{name}.png"),
+                          scheme=scheme)
+    return summary
+
+
+def load_model(path: str) -> keras.Model:
+    """Loads the deployable model from a run directory or a .keras / .h5 / SavedModel path."""
+    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
+        path = os.path.join(path, "model.keras")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such model or run directory")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: cannot load a Keras model: {e}") from None
+
+
+def run_config(path: str, overrides: Sequence[str] = ()) -> Config:
+    """The config a run was trained with (its `config.yaml`), else the defaults."""
+    run_dir = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    config = os.path.join(run_dir, "config.yaml")
+    return load_config(config if os.path.exists(config) else None, overrides)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fld_tf.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument("model", help="run directory or model file (.keras, .h5, SavedModel)")
+    parser.add_argument("--list", required=True, help="list file (relative to --data-root unless absolute)")
+    parser.add_argument("--format", default="mtfl", choices=FORMATS)
+    parser.add_argument("--crop", default="auto", choices=geometry.CROP_SOURCES)
+    parser.add_argument("--data-root", default=None, help="folder that relative list paths are under")
+    parser.add_argument("--image-root", default=None, help="folder that image paths are under")
+    parser.add_argument("--out", default=None, help="output folder (default: <run>/eval)")
+    parser.add_argument("--name", default=None, help="name for the output files (default: list stem)")
+    parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+    try:
+        cfg = run_config(args.model, args.override)
+        scheme = get_scheme(cfg.data.scheme)
+        model = load_model(args.model)
+        root = args.data_root or os.getcwd()
+        name = args.name or os.path.splitext(os.path.basename(args.list.rstrip("/")))[0]
+        out = args.out or os.path.join(args.model if os.path.isdir(args.model)
+                                       else os.path.dirname(os.path.abspath(args.model)), "eval")
+        summary = evaluate_list(model, cfg, scheme, root, args.list, args.format, args.crop, out, name,
+                                args.image_root)
+        write_json(os.path.join(out, f"metrics_{name}.json"), summary)
+    except (ConfigError, DataError, FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(format_summary(name, summary))
+    return 0
+
+
+def format_summary(name: str, s: Dict) -> str:
+    return (f"{name}: {s['count']} faces  NME {s['nme_percent']:.2f}%  "
+            f"failure@10% {s['failure_rate_percent']:.2f}%  AUC@10% {s['auc_at_10']:.4f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Landmark accuracy: NME, failure rate, CED and its AUC.
+
+Shape legend: N faces, K points, 2 coordinates (x, y). The numpy functions are the reference;
+evaluation, export parity and the Keras metric `NormalizedMeanError` all compute the same numbers.
+
+Every error here is a fraction of the scheme's normalising distance (inter-ocular for mtfl5), not a
+percentage: 0.05 means 5 % of the eye distance. Only `summarize` converts to percent, and its keys
+say so.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from fld_tf.schemes import PointScheme
+
+DEFAULT_THRESHOLD = 0.10
+
+
+def point_errors(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme) -> np.ndarray:
+    """Euclidean error of every point, divided by the normalising distance of its ground truth.
+
+    Args:
+      pred: predicted points with shape `(N, K, 2)`.
+      gt: ground-truth points with shape `(N, K, 2)`, in the same units as `pred`.
+      scheme: the layout; `scheme.normalizing_distance(gt)` sets each face's scale.
+
+    Returns:
+      Array with shape `(N, K)`, as fractions of the normalising distance.
+
+    Raises:
+      ValueError: mismatched shapes, `K != scheme.num_points`, or a face whose normalising
+        distance is not positive (its error would be infinite).
+    """
+    pred = np.asarray(pred, np.float64)
+    gt = np.asarray(gt, np.float64)
+    if gt.ndim != 3 or gt.shape[1:] != (scheme.num_points, 2) or pred.shape != gt.shape:
+        raise ValueError(f"pred {pred.shape} and gt {gt.shape} must both have shape "
+                         f"(N, {scheme.num_points}, 2) for scheme {scheme.name!r}")
+    norm = scheme.normalizing_distance(gt)
+    bad = np.flatnonzero(~(norm > 0))
+    if bad.size:
+        raise ValueError(f"faces {bad[:10].tolist()} have a normalising distance of zero "
+                         f"(scheme {scheme.name!r}, points {scheme.nme_indices})")
+    return np.linalg.norm(pred - gt, axis=-1) / norm[:, None]
+
+
+def nme(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme) -> np.ndarray:
+    """Normalised mean error of each face: mean over its K points of `point_errors`.
+
+    Args:
+      pred: shape `(N, K, 2)`.
+      gt: shape `(N, K, 2)`.
+      scheme: the layout that names the normalising points.
+
+    Returns:
+      Array with shape `(N,)`, as fractions (multiply by 100 for percent).
+    """
+    return point_errors(pred, gt, scheme).mean(axis=1)
+
+
+def per_point_error(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme) -> np.ndarray:
+    """Mean over faces of each point's normalised error.
+
+    Returns:
+      Array with shape `(K,)`, as fractions; its mean equals `nme(...).mean()`.
+    """
+    return point_errors(pred, gt, scheme).mean(axis=0)
+
+
+def _checked_errors(errors: np.ndarray) -> np.ndarray:
+    """Errors as a flat float array; an empty set has no rate, so it is an error."""
+    errors = np.asarray(errors, np.float64).reshape(-1)
+    if errors.size == 0:
+        raise ValueError("no errors given: cannot summarise an empty set of faces")
+    return errors
+
+
+def failure_rate(errors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Fraction of faces whose error is above `threshold` (strictly).
+
+    Args:
+      errors: per-face NME with shape `(N,)`, as fractions.
+      threshold: failure threshold, as a fraction (0.10 = 10 %).
+
+    Returns:
+      A fraction in [0, 1].
+    """
+    return float(np.mean(_checked_errors(errors) > threshold))
+
+
+def auc(errors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Area under the CED curve from 0 to `threshold`, divided by `threshold`.
+
+    Computed exactly, not by sampling a grid: the CED is the step function
+    `F(x) = mean(errors <= x)`, and each face contributes `1/N` on `[e_i, threshold]`, so
+    `integral_0^t F(x) dx / t = mean(clip(1 - e_i / t, 0, 1))`.
+
+    Args:
+      errors: per-face NME with shape `(N,)`, as fractions (non-negative).
+      threshold: upper integration limit, as a fraction.
+
+    Returns:
+      A value in [0, 1]; 1.0 when every error is 0, 0.0 when every error is >= `threshold`.
+    """
+    if not threshold > 0:
+        raise ValueError(f"threshold must be positive, got {threshold}")
+    return float(np.mean(np.clip(1.0 - _checked_errors(errors) / threshold, 0.0, 1.0)))
+
+
+def ced(errors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
+        steps: int = 1000) -> Tuple[np.ndarray, np.ndarray]:
+    """Cumulative error distribution on an even grid.
+
+    Args:
+      errors: per-face NME with shape `(N,)`, as fractions.
+      threshold: right end of the grid, as a fraction.
+      steps: number of grid points, both ends included.
+
+    Returns:
+      `(x, y)`, each with shape `(steps,)`: `x` runs from 0 to `threshold`, and `y[i]` is the
+      fraction of faces with error `<= x[i]` (non-decreasing, in [0, 1]).
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2, got {steps}")
+    ordered = np.sort(_checked_errors(errors))
+    x = np.linspace(0.0, threshold, steps)
+    y = np.searchsorted(ordered, x, side="right") / ordered.size
+    return x, y
+
+
+def summarize(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme,
+              threshold: float = DEFAULT_THRESHOLD) -> Dict:
+    """All headline numbers for one evaluation set, as plain JSON types.
+
+    Args:
+      pred: shape `(N, K, 2)`.
+      gt: shape `(N, K, 2)`.
+      scheme: the layout; its point names key the per-point errors.
+      threshold: failure / AUC threshold, as a fraction.
+
+    Returns:
+      A dict with `count`, `nme_percent`, `failure_rate_percent`, `threshold_percent`,
+      `auc_at_<threshold in %>` (e.g. `auc_at_10`, a fraction in [0, 1]) and
+      `per_point_nme_percent` (point name -> percent).
+    """
+    errors = point_errors(pred, gt, scheme)
+    per_face = errors.mean(axis=1)
+    pct = 100.0 * threshold
+    return {
+        "count": int(per_face.size),
+        "nme_percent": 100.0 * float(per_face.mean()),
+        "failure_rate_percent": 100.0 * failure_rate(per_face, threshold),
+        "threshold_percent": float(pct),
+        f"auc_at_{pct:g}": auc(per_face, threshold),
+        "per_point_nme_percent": {
+            name: 100.0 * float(e) for name, e in zip(scheme.point_names, errors.mean(axis=0))},
+    }
+
+
+def _reference_weights(scheme: PointScheme) -> np.ndarray:
+    """Weights `w` with shape `(K,)` so that `sum_k w_k p_k` is the normalising vector.
+
+    `PointScheme.normalizing_distance` takes the distance between two group means, which is the
+    norm of a fixed linear combination of the points; as weights, it needs no fancy indexing in TF.
+    """
+    weights = np.zeros(scheme.num_points, np.float32)
+    for sign, group in zip((1.0, -1.0), scheme.nme_indices):
+        weights[list(group)] += sign / len(group)
+    return weights
+
+
+class NormalizedMeanError(keras.metrics.Metric):
+    """Keras metric: mean over samples of `nme`, from the model's flat output.
+
+    `y_true` and `y_pred` have shape `(B, 2K)`, interleaved `x0, y0, x1, y1, ...`, in normalised
+    crop coordinates. Crop coordinates are a similarity transform of image pixels (shift, scale,
+    rotation, mirror), which leaves a ratio of distances unchanged, so the value is the image NME.
+    The result is a fraction, like `nme`. A face with coincident reference points gives `inf`
+    (`nme` raises instead; a training batch cannot).
+    """
+
+    def __init__(self, scheme: PointScheme, name: str = "nme", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scheme = scheme
+        self._weights = tf.constant(_reference_weights(scheme))
+        self.total = self.add_weight(name="total", initializer="zeros")
+        self.count = self.add_weight(name="count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        k = self.scheme.num_points
+        # Cast first: under mixed precision y_pred is float16, too coarse for small errors.
+        gt = tf.reshape(tf.cast(y_true, self.dtype), (-1, k, 2))
+        pred = tf.reshape(tf.cast(y_pred, self.dtype), (-1, k, 2))
+        norm = tf.norm(tf.einsum("bkc,k->bc", gt, self._weights), axis=-1)
+        per_face = tf.reduce_mean(tf.norm(pred - gt, axis=-1), axis=-1) / norm
+        weights = tf.ones_like(per_face)
+        if sample_weight is not None:
+            weights = tf.reshape(tf.cast(sample_weight, self.dtype), tf.shape(per_face))
+        self.total.assign_add(tf.reduce_sum(per_face * weights))
+        self.count.assign_add(tf.reduce_sum(weights))
+
+    def result(self):
+        return tf.math.divide_no_nan(self.total, self.count)
+
+    def reset_state(self):
+        self.total.assign(0.0)
+        self.count.assign(0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "scheme": self.scheme.name}
+
+    @classmethod
+    def from_config(cls, config):
+        from fld_tf.schemes import get_scheme
+        config = dict(config)
+        return cls(get_scheme(config.pop("scheme")), **config)

@@ -1,0 +1,73 @@
+"""Keras (tf_keras) landmark regressor: MobileNetV2 backbone and a spatial regression head.
+
+The model takes raw RGB pixels (float 0..255, shape `(B, S, S, 3)`) and normalises them itself, so
+the exported `.tflite` takes camera pixels directly. It outputs `landmarks`: `(B, 2K)` normalised
+crop coordinates, interleaved x, y. With `attribute_head` it has a second, training-only output
+`attributes` of concatenated attribute logits.
+"""
+from __future__ import annotations
+
+import fld_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+import tf_keras as keras
+
+from fld_tf.schemes import PointScheme
+
+# Classes per MTFL attribute (gender, smile, glasses, pose); the reader stores them 0-based.
+ATTRIBUTE_CLASSES = {"mtfl5": (2, 2, 2, 5)}
+
+BACKBONES = {"mobilenet_v2": keras.applications.MobileNetV2}
+
+
+def build_model(model_cfg, scheme: PointScheme) -> keras.Model:
+    """Builds the landmark model described by `model_cfg` (a `ModelConfig`)."""
+    if model_cfg.backbone not in BACKBONES:
+        raise ValueError(f"model.backbone: unknown {model_cfg.backbone!r}; known: {', '.join(BACKBONES)}")
+    size = model_cfg.input_size
+    inputs = keras.Input((size, size, 3), name="image")
+    # MobileNetV2 expects [-1, 1]; doing it here keeps the .tflite input as raw pixels.
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="normalize")(inputs)
+    backbone = BACKBONES[model_cfg.backbone](
+        input_shape=(size, size, 3), alpha=model_cfg.alpha, include_top=False, weights=None)
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            # Keras builds these with momentum 0.999: in a from-scratch run of a few thousand steps
+            # the moving statistics lag the weights and evaluation error stays several times the
+            # training error.
+            layer.momentum = model_cfg.bn_momentum
+    features = backbone(x)
+    outputs = {"landmarks": _landmark_head(features, model_cfg, scheme)}
+    classes = ATTRIBUTE_CLASSES.get(scheme.name)
+    if model_cfg.attribute_head and classes:
+        pooled = keras.layers.GlobalAveragePooling2D(name="attr_pool")(features)
+        outputs["attributes"] = keras.layers.Dense(sum(classes), name="attributes")(pooled)
+    name = f"{model_cfg.backbone}_a{model_cfg.alpha:g}_{scheme.name}_{size}"
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _landmark_head(features, model_cfg, scheme: PointScheme):
+    """Regression head to `(B, 2K)`.
+
+    `spatial` keeps the final feature map's layout (a 1x1 conv, then flatten) so the dense layer
+    knows where features are; `gap` pools it away, which measured far worse for localisation.
+    """
+    if model_cfg.head == "spatial":
+        x = keras.layers.Conv2D(model_cfg.head_channels, 1, use_bias=False, name="head_conv")(features)
+        x = keras.layers.BatchNormalization(momentum=model_cfg.bn_momentum, name="head_bn")(x)
+        x = keras.layers.ReLU(6.0, name="head_relu")(x)
+        x = keras.layers.Flatten(name="head_flatten")(x)
+    elif model_cfg.head == "gap":
+        x = keras.layers.GlobalAveragePooling2D(name="head_pool")(features)
+    else:
+        raise ValueError(f"model.head: unknown {model_cfg.head!r}; expected spatial or gap")
+    if model_cfg.dropout:
+        x = keras.layers.Dropout(model_cfg.dropout, name="head_dropout")(x)
+    return keras.layers.Dense(2 * scheme.num_points, dtype="float32", name="landmarks")(x)
+
+
+def landmark_model(model: keras.Model) -> keras.Model:
+    """The deployable part: image in, `landmarks` out (drops training-only outputs)."""
+    out = model.outputs if not isinstance(model.output, dict) else None
+    landmarks = model.get_layer("landmarks").output
+    if out is not None and len(out) == 1:
+        return model
+    return keras.Model(model.input, landmarks, name=model.name)

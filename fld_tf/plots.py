@@ -1,0 +1,200 @@
+"""Figures: CED curves (matplotlib, Agg) and landmark sheets (OpenCV), each PNG written atomically.
+
+Images are RGB uint8 arrays `(H, W, 3)` (or grey `(H, W)`); points are `(K, 2)` pixel coordinates
+of that image, 0-based with the centre of the top-left pixel at (0, 0), as in `fld_tf.geometry`.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence, Tuple
+
+import cv2
+import matplotlib
+
+matplotlib.use("Agg")  # no display on training machines; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from fld_tf import metrics  # noqa: E402
+from fld_tf.io import atomic_path, write_bytes  # noqa: E402
+from fld_tf.schemes import SCHEMES, PointScheme  # noqa: E402
+
+Color = Tuple[int, int, int]
+GREEN: Color = (0, 255, 0)
+RED: Color = (255, 0, 0)
+
+# cv2 draws at 1/16 pixel precision with `shift=4`; rounding to whole pixels would move points by
+# up to half a pixel, which is visible on 96-pixel crops.
+_SHIFT = 4
+
+
+def plot_ced(curves: Dict[str, np.ndarray], path: str,
+             threshold: float = metrics.DEFAULT_THRESHOLD) -> None:
+    """Writes overlaid CED curves to a PNG.
+
+    Args:
+      curves: name -> per-face NME with shape `(N,)`, as fractions.
+      path: output `.png`.
+      threshold: right end of the x axis and the AUC limit, as a fraction.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    try:
+        for name, errors in curves.items():
+            x, y = metrics.ced(errors, threshold)
+            label = (f"{name}: NME {100 * np.mean(errors):.2f}%, "
+                     f"AUC@{100 * threshold:g} {metrics.auc(errors, threshold):.3f}")
+            ax.plot(100 * x, y, label=label)
+        ax.set(xlim=(0, 100 * threshold), ylim=(0, 1), xlabel="NME (%)",
+               ylabel="fraction of faces", title="Cumulative error distribution")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize="small")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    """A writable contiguous `(H, W, 3)` uint8 copy of an RGB or grey image."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"images must be uint8, got {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=-1)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"images must have shape (H, W, 3) or (H, W), got {image.shape}")
+    return np.ascontiguousarray(image).copy()
+
+
+def draw_points(image_rgb_uint8: np.ndarray, points: np.ndarray, color: Color = GREEN,
+                radius: float = 2) -> np.ndarray:
+    """Draws filled discs at `points` on a copy of the image.
+
+    Args:
+      image_rgb_uint8: shape `(H, W, 3)` or `(H, W)`, uint8.
+      points: shape `(K, 2)` in pixel coordinates; non-finite points are skipped.
+      color: RGB.
+      radius: disc radius in pixels.
+
+    Returns:
+      The drawn copy, shape `(H, W, 3)`; the input is left unchanged.
+    """
+    image = _as_rgb(image_rgb_uint8)
+    scale = 1 << _SHIFT
+    for x, y in np.asarray(points, np.float64).reshape(-1, 2):
+        if np.isfinite(x) and np.isfinite(y):
+            centre = (int(round(x * scale)), int(round(y * scale)))
+            cv2.circle(image, centre, int(round(radius * scale)), tuple(int(c) for c in color),
+                       thickness=-1, lineType=cv2.LINE_8, shift=_SHIFT)
+    return image
+
+
+def _label(image: np.ndarray, text: str) -> None:
+    """Writes `text` in the top-left corner, white on a black outline so it reads on any face."""
+    for colour, thickness in (((0, 0, 0), 3), ((255, 255, 255), 1)):
+        cv2.putText(image, text, (3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, thickness,
+                    cv2.LINE_AA)
+
+
+def _tile(image: np.ndarray, layers: Sequence[Tuple[Optional[np.ndarray], Color]],
+          label: Optional[str], tile_size: int, radius: float) -> np.ndarray:
+    """One `(tile_size, tile_size, 3)` tile: the image resized to fit, point layers, a label."""
+    image = _as_rgb(image)
+    s = tile_size / max(image.shape[:2])
+    height, width = max(1, round(image.shape[0] * s)), max(1, round(image.shape[1] * s))
+    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    for points, color in layers:
+        if points is not None:
+            # Pixel centres scale about the image corner (-0.5, -0.5), not about pixel 0's centre.
+            factor = (width / image.shape[1], height / image.shape[0])
+            scaled = (np.asarray(points, np.float64) + 0.5) * factor - 0.5
+            resized = draw_points(resized, scaled, color, radius)
+    tile = np.zeros((tile_size, tile_size, 3), np.uint8)
+    tile[:height, :width] = resized
+    if label:
+        _label(tile, label)
+    return tile
+
+
+def _write_grid(tiles: Sequence[np.ndarray], path: str, cols: int) -> np.ndarray:
+    """Lays tiles out row-major, `cols` wide, writes the PNG and returns the RGB sheet."""
+    if not tiles:
+        raise ValueError(f"{path}: no images to draw")
+    cols = max(1, min(cols, len(tiles)))
+    rows = -(-len(tiles) // cols)
+    size = tiles[0].shape[0]
+    sheet = np.zeros((rows * size, cols * size, 3), np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        sheet[r * size:(r + 1) * size, c * size:(c + 1) * size] = tile
+    ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"{path}: OpenCV could not encode the PNG")
+    write_bytes(path, png.tobytes())
+    return sheet
+
+
+def contact_sheet(images: Sequence[np.ndarray], points_list: Sequence[Optional[np.ndarray]],
+                  path: str, cols: int = 8, color: Color = GREEN,
+                  labels: Optional[Sequence[str]] = None, tile_size: int = 192,
+                  radius: float = 2) -> np.ndarray:
+    """Writes a grid of images, each with its points, to a PNG.
+
+    Args:
+      images: N images, RGB or grey uint8, any sizes (each is scaled to fit a square tile).
+      points_list: N arrays with shape `(K, 2)` in pixel coordinates of their image, or None.
+      path: output `.png`.
+      cols: tiles per row.
+      color: RGB colour of the points.
+      labels: optional N strings written on the tiles.
+      tile_size: side of each square tile in pixels.
+      radius: point radius in tile pixels.
+
+    Returns:
+      The sheet, RGB uint8 with shape `(rows * tile_size, cols * tile_size, 3)`.
+    """
+    if len(points_list) != len(images):
+        raise ValueError(f"{len(images)} images but {len(points_list)} point sets")
+    labels = labels if labels is not None else [None] * len(images)
+    tiles = [_tile(image, [(points, color)], label, tile_size, radius)
+             for image, points, label in zip(images, points_list, labels)]
+    return _write_grid(tiles, path, cols)
+
+
+def _scheme_for(num_points: int) -> PointScheme:
+    """The registered scheme with `num_points` points; NME needs its normalising points."""
+    found = [s for s in SCHEMES.values() if s.num_points == num_points]
+    if len(found) != 1:
+        raise ValueError(f"no single scheme has {num_points} points; pass scheme=")
+    return found[0]
+
+
+def prediction_grid(images: Sequence[np.ndarray], preds: np.ndarray, gts: np.ndarray, path: str,
+                    cols: int = 8, scheme: Optional[PointScheme] = None, tile_size: int = 192,
+                    radius: float = 2) -> np.ndarray:
+    """Writes predictions (green) over ground truth (red), with each face's NME, to a PNG.
+
+    To draw model outputs `n` (normalised, in [0, 1]) on the model's own `size x size` input crop,
+    pass pixel coordinates `n * size - 0.5` (see `fld_tf.geometry`).
+
+    Args:
+      images: N RGB uint8 images.
+      preds: shape `(N, K, 2)`, pixel coordinates.
+      gts: shape `(N, K, 2)`, pixel coordinates.
+      path: output `.png`.
+      cols: tiles per row.
+      scheme: normalises the NME; by default the registered scheme with K points.
+      tile_size, radius: as in `contact_sheet`.
+
+    Returns:
+      The sheet, as from `contact_sheet`.
+    """
+    preds, gts = np.asarray(preds), np.asarray(gts)
+    scheme = scheme or _scheme_for(gts.shape[1])
+    errors = metrics.nme(preds, gts, scheme)
+    if len(images) != len(errors):
+        raise ValueError(f"{len(images)} images but {len(errors)} point sets")
+    tiles = [_tile(image, [(gt, RED), (pred, GREEN)], f"NME {100 * e:.1f}%", tile_size, radius)
+             for image, pred, gt, e in zip(images, preds, gts, errors)]
+    return _write_grid(tiles, path, cols)
