@@ -102,7 +102,7 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 30
+    epochs: int = 24
     steps_per_epoch: int = 0     # 0: one pass over the training list
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4

@@ -24,6 +24,10 @@ def atomic_path(path: str, is_dir: bool = False) -> Iterator[str]:
     else:
         fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
         os.close(fd)
+        # mkstemp creates 0600; give the artifact the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         if is_dir and os.path.isdir(path):

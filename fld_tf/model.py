@@ -18,24 +18,31 @@ ATTRIBUTE_CLASSES = {"mtfl5": (2, 2, 2, 5)}
 BACKBONES = {"mobilenet_v2": keras.applications.MobileNetV2}
 
 
-def build_model(model_cfg, scheme: PointScheme) -> keras.Model:
-    """Builds the landmark model described by `model_cfg` (a `ModelConfig`)."""
+def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
+    """Builds the landmark model described by `model_cfg` (a `ModelConfig`).
+
+    Args:
+      mean_shape: optional `(2K,)` mean target; the regression bias starts there, so training
+        learns offsets from the average face instead of first having to find it.
+    """
     if model_cfg.backbone not in BACKBONES:
         raise ValueError(f"model.backbone: unknown {model_cfg.backbone!r}; known: {', '.join(BACKBONES)}")
     size = model_cfg.input_size
     inputs = keras.Input((size, size, 3), name="image")
     # MobileNetV2 expects [-1, 1]; doing it here keeps the .tflite input as raw pixels.
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="normalize")(inputs)
+    # Built on our tensor (not nested as a sub-model) so the model stays one flat graph:
+    # TFMOT's quantize_model cannot wrap a model inside a model.
     backbone = BACKBONES[model_cfg.backbone](
-        input_shape=(size, size, 3), alpha=model_cfg.alpha, include_top=False, weights=None)
+        input_tensor=x, alpha=model_cfg.alpha, include_top=False, weights=None)
     for layer in backbone.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             # Keras builds these with momentum 0.999: in a from-scratch run of a few thousand steps
             # the moving statistics lag the weights and evaluation error stays several times the
             # training error.
             layer.momentum = model_cfg.bn_momentum
-    features = backbone(x)
-    outputs = {"landmarks": _landmark_head(features, model_cfg, scheme)}
+    features = backbone.output
+    outputs = {"landmarks": _landmark_head(features, model_cfg, scheme, mean_shape)}
     classes = ATTRIBUTE_CLASSES.get(scheme.name)
     if model_cfg.attribute_head and classes:
         pooled = keras.layers.GlobalAveragePooling2D(name="attr_pool")(features)
@@ -44,7 +51,7 @@ def build_model(model_cfg, scheme: PointScheme) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def _landmark_head(features, model_cfg, scheme: PointScheme):
+def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
     """Regression head to `(B, 2K)`.
 
     `spatial` keeps the final feature map's layout (a 1x1 conv, then flatten) so the dense layer
@@ -61,13 +68,13 @@ def _landmark_head(features, model_cfg, scheme: PointScheme):
         raise ValueError(f"model.head: unknown {model_cfg.head!r}; expected spatial or gap")
     if model_cfg.dropout:
         x = keras.layers.Dropout(model_cfg.dropout, name="head_dropout")(x)
-    return keras.layers.Dense(2 * scheme.num_points, dtype="float32", name="landmarks")(x)
+    bias = "zeros" if mean_shape is None else keras.initializers.Constant(list(map(float, mean_shape)))
+    return keras.layers.Dense(2 * scheme.num_points, dtype="float32", bias_initializer=bias,
+                              name="landmarks")(x)
 
 
 def landmark_model(model: keras.Model) -> keras.Model:
     """The deployable part: image in, `landmarks` out (drops training-only outputs)."""
-    out = model.outputs if not isinstance(model.output, dict) else None
-    landmarks = model.get_layer("landmarks").output
-    if out is not None and len(out) == 1:
+    if model.output_names == ["landmarks"]:
         return model
-    return keras.Model(model.input, landmarks, name=model.name)
+    return keras.Model(model.input, model.get_layer("landmarks").output, name=model.name)

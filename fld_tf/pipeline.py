@@ -15,12 +15,11 @@ from typing import Dict, Optional, Sequence
 import fld_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from fld_tf import augment, geometry
 from fld_tf.warp import round_pixels, sampling_matrix, to_crop, warp
-from fld_tf.data.readers import read_list
-from fld_tf.data.sample import DataError, Sample
+from fld_tf.data.readers import image_size, read_list, samples_to_arrays
+from fld_tf.data.sample import Sample
 from fld_tf.schemes import PointScheme
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -32,29 +31,19 @@ def crop_squares(samples: Sequence[Sample], crop_cfg, source: str) -> np.ndarray
     """The crop square `(cx, cy, side)` of each sample, shape `(N, 3)`."""
     squares = np.empty((len(samples), 3), np.float32)
     for i, s in enumerate(samples):
-        size = None
-        if source == "image":
-            try:
-                with Image.open(s.image_path) as im:
-                    size = im.size
-            except OSError as e:
-                raise DataError(f"{s.source}: cannot read image {s.image_path}: {e}") from None
+        size = image_size(s.image_path) if source == "image" else None
         squares[i] = geometry.crop_square(source, crop_cfg, s.points, s.box, size)
     return squares
 
 
 def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attributes: int = 0) -> Dict:
-    """Column arrays for `tf.data`: paths, points `(N, K, 2)`, squares `(N, 3)`, attributes `(N, A)`."""
+    """Column arrays for `tf.data`: path, points `(N, K, 2)`, square `(N, 3)`, attributes `(N, A)`."""
+    columns = samples_to_arrays(samples)
     attributes = np.full((len(samples), num_attributes), -1, np.int32)
-    for i, s in enumerate(samples):
-        if num_attributes and s.attributes is not None:
-            attributes[i] = s.attributes[:num_attributes]
-    return {
-        "path": np.array([s.image_path for s in samples]),
-        "points": np.stack([s.points for s in samples]).astype(np.float32),
-        "square": crop_squares(samples, crop_cfg, source),
-        "attributes": attributes,
-    }
+    width = min(num_attributes, columns["attributes"].shape[1])
+    attributes[:, :width] = columns["attributes"][:, :width]
+    return {"path": columns["paths"], "points": columns["points"],
+            "square": crop_squares(samples, crop_cfg, source), "attributes": attributes}
 
 
 def _decode(path):

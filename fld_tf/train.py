@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from fld_tf import evaluate, losses, metrics, pipeline
+from fld_tf import evaluate, geometry, losses, metrics, pipeline
 from fld_tf.config import Config, ConfigError, load_config, save_config
 from fld_tf.data.download import resolve_root
 from fld_tf.data.sample import DataError
@@ -65,6 +65,12 @@ def build_optimizer(train_cfg, steps_per_epoch: int):
     # Decaying BatchNorm scales and biases only fights the normalisation.
     optimizer.exclude_from_weight_decay(var_names=["bn", "BN", "bias", "beta", "gamma"])
     return optimizer
+
+
+def mean_target(arrays, size: int) -> np.ndarray:
+    """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates."""
+    crops = [geometry.encode(p, sq, size) for p, sq in zip(arrays["points"], arrays["square"])]
+    return np.mean(crops, axis=0).reshape(-1)
 
 
 def compile_model(model, cfg: Config, scheme, steps_per_epoch: int) -> None:
@@ -125,7 +131,7 @@ def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
         keras.mixed_precision.set_global_policy("mixed_float16")
     strategy = build_strategy(cfg.train.strategy)
     with strategy.scope():
-        model = build_model(cfg.model, scheme)
+        model = build_model(cfg.model, scheme, mean_shape=mean_target(train_arrays, size))
         compile_model(model, cfg, scheme, steps)
     select = _targets_for(model)
     train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True).map(select)

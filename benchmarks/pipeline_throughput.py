@@ -1,0 +1,70 @@
+"""Input pipeline vs training step: images per second of each, and their ratio.
+
+Usage:
+  python benchmarks/pipeline_throughput.py --data-root ../shared/data/mtfl [--images 2000]
+
+The pipeline is timed alone after its cache is warm (the steady state of every epoch after the
+first); the training step is timed on a fixed in-memory batch so it does not wait for input.
+"""
+import argparse
+import time
+
+import fld_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from fld_tf import pipeline, train
+from fld_tf.config import load_config
+from fld_tf.model import build_model
+from fld_tf.schemes import get_scheme
+
+
+def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
+    ds = pipeline.build_dataset(cfg.data, scheme, cfg.model.input_size, arrays, training=True)
+    it = iter(ds)
+    warm = len(arrays["path"]) // cfg.data.batch_size + 2  # first pass fills the cache
+    for _ in range(warm):
+        next(it)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(it)
+    return batches * cfg.data.batch_size / (time.perf_counter() - start)
+
+
+def step_rate(cfg, scheme, steps: int) -> float:
+    model = build_model(cfg.model, scheme)
+    train.compile_model(model, cfg, scheme, steps_per_epoch=100)
+    b, s = cfg.data.batch_size, cfg.model.input_size
+    x = tf.random.uniform([b, s, s, 3], 0, 255)
+    y = {"landmarks": tf.random.uniform([b, 2 * scheme.num_points])}
+    if "attributes" in model.output_names:
+        y["attributes"] = tf.zeros([b, len(scheme.attribute_names)], tf.int32)
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return steps * b / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-root", required=True)
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    cfg = load_config(args.config, [f"data.root={args.data_root}"])
+    scheme = get_scheme(cfg.data.scheme)
+    samples = pipeline.read_samples(cfg.data, args.data_root, cfg.data.train_list,
+                                    cfg.data.train_format, scheme)[:args.images]
+    arrays = pipeline.sample_arrays(samples, cfg.data.crop, cfg.data.train_crop, len(scheme.attribute_names))
+    p = pipeline_rate(cfg, scheme, arrays, args.batches)
+    t = step_rate(cfg, scheme, args.steps)
+    print(f"pipeline: {p:.0f} images/s  training step: {t:.0f} images/s  ratio: {p / t:.1f}x "
+          f"(batch {cfg.data.batch_size}, input {cfg.model.input_size}, alpha {cfg.model.alpha})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reading landmark lists and datasets."""

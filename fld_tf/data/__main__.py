@@ -1,0 +1,108 @@
+"""Look at landmark lists before training on them.
+
+Usage:
+  python -m fld_tf.data stats /data/mtfl/training.txt /data/mtfl/testing.txt --format mtfl --out runs/stats
+  python -m fld_tf.data show /data/mtfl/cuhk/testImageList.txt --format cuhk --out sheet.png --n 16
+
+Each subcommand is one entry of `COMMANDS`: (help, function adding its arguments, function running it).
+Bad input prints one line `error: ...` naming the file and line, and exits with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence, Tuple
+
+from fld_tf.data.readers import DEFAULT_SCHEMES, FORMATS, ON_BAD, ReadResult, read_list
+from fld_tf.data.sample import DataError
+from fld_tf.schemes import SCHEMES, PointScheme, get_scheme
+
+
+def add_list_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    """Arguments every list-reading subcommand shares."""
+    parser.add_argument("lists" if many else "list", nargs="+" if many else None, metavar="LIST",
+                        help="list file (for --format pts: a folder of .pts files)")
+    parser.add_argument("--format", required=True, choices=FORMATS, help="list format")
+    parser.add_argument("--image-root", help="folder the image paths are relative to "
+                        "(default: the list's folder, or its parent)")
+    parser.add_argument("--scheme", choices=sorted(SCHEMES),
+                        help="point scheme (default by format: " +
+                        ", ".join(f"{f} -> {s}" for f, s in DEFAULT_SCHEMES.items()) + ")")
+    parser.add_argument("--on-bad", choices=ON_BAD, default="error", help="bad records: stop or skip them")
+
+
+def read_from_args(args: argparse.Namespace, path: str) -> Tuple[ReadResult, PointScheme]:
+    """Reads one list with the shared list arguments."""
+    scheme = get_scheme(args.scheme or DEFAULT_SCHEMES[args.format])
+    return read_list(path, args.format, args.image_root, args.on_bad, scheme), scheme
+
+
+def _add_stats(parser: argparse.ArgumentParser) -> None:
+    add_list_args(parser, many=True)
+    parser.add_argument("--out", help="folder for <list>_face_scale.png histograms")
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from fld_tf.data import stats
+
+    for path in args.lists:
+        result, scheme = read_from_args(args, path)
+        summary = stats.list_stats(result, scheme)
+        print(f"== {path} (format {args.format}, scheme {scheme.name})")
+        print(stats.format_stats(summary))
+        for source, reason in result.skipped[:5]:
+            print(f"  skipped {source}: {reason}")
+        if args.out:
+            name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
+            png = os.path.join(args.out, f"{name}_face_scale.png")
+            stats.save_scale_histogram(summary.scale, png, f"{path}: face scale ({summary.count} samples)")
+            print(f"wrote {png}")
+    return 0
+
+
+def _add_show(parser: argparse.ArgumentParser) -> None:
+    add_list_args(parser)
+    parser.add_argument("--out", required=True, help="contact sheet PNG to write")
+    parser.add_argument("--n", type=int, default=16, help="number of samples, spread over the list")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from fld_tf.data import stats
+
+    result, _ = read_from_args(args, args.list)
+    if args.n < 1:
+        raise ValueError(f"--n must be at least 1, got {args.n}")
+    sheet = stats.contact_sheet(result.samples, args.n)
+    stats.save_png(args.out, sheet)
+    print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {min(args.n, len(result.samples))} samples)")
+    return 0
+
+
+COMMANDS = {
+    "stats": ("counts, image sizes, inter-ocular distance, face scale", _add_stats, run_stats),
+    "show": ("contact sheet of images with landmarks drawn", _add_show, run_show),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fld_tf.data", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add_args, run) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        add_args(sub)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (DataError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""`python -m fld_tf.data stats|show` as a user runs it, on 20 real samples."""
+import os
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(*args):
+    env = dict(os.environ, PYTHONPATH=REPO)
+    return subprocess.run([sys.executable, "-m", "fld_tf.data", *args], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def short_list(mtfl_root, tmp_path_factory):
+    """The first 10 lines of training.txt (LFW, 250x250) and of testing.txt (AFLW, 150x150), CRLF.
+
+    Line 1's left-eye x is set to -3.0 (1-based, so -4.0): one point outside the image, and that
+    sample's inter-ocular distance becomes hypot(146.75 + 4, 112.25 - 107.75) = 150.82 px.
+    """
+    def first(name):
+        with open(os.path.join(mtfl_root, name)) as f:
+            return [line.strip() for line in f if line.strip()][:10]
+
+    lines = first("training.txt") + first("testing.txt")
+    fields = lines[0].split()
+    assert fields[:2] == ["lfw_5590\\Aaron_Eckhart_0001.jpg", "107.250000"]
+    lines[0] = " ".join([fields[0], "-3.0"] + fields[2:])
+    path = tmp_path_factory.mktemp("lists") / "short.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return str(path)
+
+
+def test_stats(short_list, mtfl_root, tmp_path):
+    out = tmp_path / "stats"
+    run = _run("stats", short_list, "--format", "mtfl", "--image-root", mtfl_root, "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        f"== {short_list} (format mtfl, scheme mtfl5)",
+        "samples: 20  skipped: 0  with box: 0  with attributes: 20",
+        "image sizes (W x H: count):",
+        "  250 x 250: 10",
+        "  150 x 150: 10",
+        "inter-ocular distance (px): min 37.66  median 44.09  mean 48.71  max 150.82",
+        "face scale (iod / image width): min 0.151  median 0.277  mean 0.255  max 0.603",
+        "points outside the image: 1 of 100 (in 1 samples)",
+        f"wrote {out / 'short_face_scale.png'}",
+    ]
+    histogram = cv2.imread(str(out / "short_face_scale.png"))
+    assert histogram.shape == (400, 600, 3)  # 6 x 4 inches at 100 dpi
+
+
+def test_show(short_list, mtfl_root, tmp_path):
+    sheet_path = tmp_path / "sheet.png"
+    run = _run("show", short_list, "--format", "mtfl", "--image-root", mtfl_root, "--out", str(sheet_path))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"wrote {sheet_path} (640x640, 16 samples)\n"
+    sheet = cv2.imread(str(sheet_path))
+    assert sheet.shape == (640, 640, 3)  # 16 tiles of 160 px, 4 x 4
+    # Tile 0 is line 1, 250 px scaled by 0.64: its right eye (146.75, 112.25) lands at x 93.7, y 71.7,
+    # drawn in point 1's colour (BGR 255, 124, 0 on the JET ramp).
+    assert sheet[72, 94].tolist() == [255, 124, 0]
+    assert sheet[300:320, 300:320].std() > 0  # image content, not an empty tile
+
+
+def test_show_grid_follows_n(short_list, mtfl_root, tmp_path):
+    run = _run("show", short_list, "--format", "mtfl", "--image-root", mtfl_root,
+               "--out", str(tmp_path / "six.png"), "--n", "6")
+    assert run.returncode == 0, run.stderr
+    assert cv2.imread(str(tmp_path / "six.png")).shape == (320, 480, 3)  # 3 columns, 2 rows
+
+
+def test_bad_list(short_list, mtfl_root, tmp_path):
+    with open(short_list, "rb") as f:
+        lines = f.read().decode().split("\r\n")
+    lines[1] = lines[1].rsplit(" ", 1)[0]  # 14 values
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("\r\n".join(lines).encode())
+    run = _run("stats", str(bad), "--format", "mtfl", "--image-root", mtfl_root)
+    assert run.returncode == 2
+    assert run.stderr == f"error: {bad}:2: expected 15 values, got 14\n"
+    run = _run("show", str(bad), "--format", "mtfl", "--out", str(tmp_path / "x.png"))
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"error: {bad}:1: image 'lfw_5590/Aaron_Eckhart_0001.jpg' not found under")
+    assert not (tmp_path / "x.png").exists()
+    run = _run("stats", str(bad), "--format", "mtfl", "--image-root", mtfl_root, "--on-bad", "skip")
+    assert run.returncode == 0, run.stderr
+    assert "samples: 19  skipped: 1" in run.stdout
+    assert f"  skipped {bad}:2: expected 15 values, got 14" in run.stdout
