@@ -93,7 +93,7 @@ class ModelConfig:
     backbone: str = "mobilenet_v2"
     alpha: float = 0.5
     input_size: int = 96
-    head: str = "spatial"        # spatial (conv + flatten) | gap
+    head: str = "heatmap"        # heatmap (stride-8 soft-argmax) | spatial (conv + flatten) | gap
     head_channels: int = 64
     dropout: float = 0.1
     bn_momentum: float = 0.99    # Keras' 0.999 lags the weights in short from-scratch runs

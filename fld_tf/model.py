@@ -8,6 +8,7 @@ crop coordinates, interleaved x, y. With `attribute_head` it has a second, train
 from __future__ import annotations
 
 import fld_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+import numpy as np
 import tf_keras as keras
 
 from fld_tf.schemes import PointScheme
@@ -42,7 +43,11 @@ def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
             # training error.
             layer.momentum = model_cfg.bn_momentum
     features = backbone.output
-    outputs = {"landmarks": _landmark_head(features, model_cfg, scheme, mean_shape)}
+    if model_cfg.head == "heatmap":
+        landmarks = _heatmap_head(backbone, model_cfg, scheme)
+    else:
+        landmarks = _landmark_head(features, model_cfg, scheme, mean_shape)
+    outputs = {"landmarks": landmarks}
     classes = ATTRIBUTE_CLASSES.get(scheme.name)
     if model_cfg.attribute_head and classes:
         pooled = keras.layers.GlobalAveragePooling2D(name="attr_pool")(features)
@@ -71,6 +76,50 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
     bias = "zeros" if mean_shape is None else keras.initializers.Constant(list(map(float, mean_shape)))
     return keras.layers.Dense(2 * scheme.num_points, dtype="float32", bias_initializer=bias,
                               name="landmarks")(x)
+
+
+# Backbone taps at strides 32, 16 and 8 for the heatmap head's top-down path.
+HEATMAP_TAPS = {"mobilenet_v2": ("out_relu", "block_12_add", "block_5_add")}
+
+
+def _conv_bn_relu(x, channels, kernel, momentum, name):
+    x = keras.layers.Conv2D(channels, kernel, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = keras.layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    return keras.layers.ReLU(6.0, name=f"{name}_relu")(x)
+
+
+def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
+    """Heatmaps at stride 8, then soft-argmax to `(B, 2K)` coordinates (integral regression).
+
+    Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
+    pooled features must learn from data; from scratch this converges several times faster. The
+    soft-argmax is a spatial softmax followed by a fixed depthwise convolution whose kernels hold
+    the cell-centre x and y coordinates: plain Softmax + DepthwiseConv2D, both int8-friendly.
+    """
+    c, momentum = model_cfg.head_channels, model_cfg.bn_momentum
+    x = None
+    for i, tap in enumerate(HEATMAP_TAPS[model_cfg.backbone]):
+        lateral = _conv_bn_relu(backbone.get_layer(tap).output, c, 1, momentum, f"head_lateral{i}")
+        if x is None:
+            x = lateral
+        else:
+            x = keras.layers.UpSampling2D(2, name=f"head_up{i}")(x)
+            x = keras.layers.Add(name=f"head_add{i}")([x, lateral])
+    x = _conv_bn_relu(x, c, 3, momentum, "head_fuse")
+    k = scheme.num_points
+    logits = keras.layers.Conv2D(k, 1, name="heatmap_logits")(x)
+    h, w = logits.shape[1], logits.shape[2]
+    p = keras.layers.Reshape((h * w, k), name="heatmap_flat")(logits)
+    p = keras.layers.Softmax(axis=1, dtype="float32", name="heatmap_softmax")(p)
+    p = keras.layers.Reshape((h, w, k), name="heatmap")(p)
+    argmax = keras.layers.DepthwiseConv2D((h, w), depth_multiplier=2, use_bias=False, trainable=False,
+                                          dtype="float32", name="soft_argmax")
+    xy = argmax(p)
+    grid = np.zeros((h, w, k, 2), np.float32)
+    grid[..., 0] = ((np.arange(w) + 0.5) / w)[None, :, None]
+    grid[..., 1] = ((np.arange(h) + 0.5) / h)[:, None, None]
+    argmax.set_weights([grid])  # output channel 2k + m: x, y of point k, interleaved
+    return keras.layers.Reshape((2 * k,), dtype="float32", name="landmarks")(xy)
 
 
 def landmark_model(model: keras.Model) -> keras.Model:

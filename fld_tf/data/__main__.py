@@ -14,6 +14,8 @@ import os
 import sys
 from typing import Optional, Sequence, Tuple
 
+import numpy as np
+
 from fld_tf.data.readers import DEFAULT_SCHEMES, FORMATS, ON_BAD, ReadResult, read_list
 from fld_tf.data.sample import DataError
 from fld_tf.schemes import SCHEMES, PointScheme, get_scheme
@@ -65,14 +67,41 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
     add_list_args(parser)
     parser.add_argument("--out", required=True, help="contact sheet PNG to write")
     parser.add_argument("--n", type=int, default=16, help="number of samples, spread over the list")
+    parser.add_argument("--crop", choices=("auto", "box", "image", "landmarks"),
+                        help="show model-input crops made by this crop rule instead of whole images")
+    parser.add_argument("--augmented", action="store_true",
+                        help="show crops as training sees them (random augmentation); implies --crop auto")
+    parser.add_argument("--config", help="config for crop rule, input size and augmentation (default: built-in)")
+
+
+def model_input_sheet(args: argparse.Namespace, samples, scheme: PointScheme, path: str):
+    """Contact sheet of the crops the tf.data pipeline feeds the model, landmarks drawn."""
+    from fld_tf import pipeline, plots
+    from fld_tf.config import load_config
+
+    cfg = load_config(args.config)
+    size = cfg.model.input_size
+    step = max(1, len(samples) // args.n)
+    chosen = list(samples)[::step][:args.n]
+    arrays = pipeline.sample_arrays(chosen, cfg.data.crop, args.crop or "auto", len(scheme.attribute_names))
+    ds = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=args.augmented,
+                                batch_size=len(chosen))
+    images, targets = next(iter(ds))
+    points = targets["landmarks"].numpy().reshape(len(chosen), -1, 2) * size - 0.5
+    return plots.contact_sheet([im.astype("uint8") for im in images.numpy()], list(points), path,
+                               cols=int(np.ceil(np.sqrt(len(chosen)))))
 
 
 def run_show(args: argparse.Namespace) -> int:
     from fld_tf.data import stats
 
-    result, _ = read_from_args(args, args.list)
+    result, scheme = read_from_args(args, args.list)
     if args.n < 1:
         raise ValueError(f"--n must be at least 1, got {args.n}")
+    if args.crop or args.augmented:
+        sheet = model_input_sheet(args, result.samples, scheme, args.out)
+        print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {min(args.n, len(result.samples))} crops)")
+        return 0
     sheet = stats.contact_sheet(result.samples, args.n)
     stats.save_png(args.out, sheet)
     print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {min(args.n, len(result.samples))} samples)")

@@ -1,0 +1,68 @@
+"""Model structure: raw-pixel input, flat graph, BN momentum, soft-argmax geometry, heads."""
+import fld_tf  # noqa: F401
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from fld_tf.config import load_config
+from fld_tf.model import build_model, landmark_model
+from fld_tf.schemes import get_scheme
+
+MTFL5 = get_scheme("mtfl5")
+
+
+def _model(*overrides):
+    cfg = load_config(None, ["model.input_size=64", "model.alpha=0.35", *overrides])
+    return build_model(cfg.model, MTFL5)
+
+
+def test_flat_graph_with_normalisation_inside_and_fast_batchnorm():
+    model = _model()
+    assert not any(isinstance(layer, keras.Model) for layer in model.layers)  # TFMOT needs flat
+    norm = model.get_layer("normalize")
+    np.testing.assert_allclose(norm(np.array([[0.0, 127.5, 255.0]])).numpy(), [[-1, 0, 1]])
+    momenta = {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)}
+    assert momenta == {0.99}
+    assert sorted(model.output_names) == ["attributes", "landmarks"]
+    assert model.get_layer("attributes").output.shape[-1] == 2 + 2 + 2 + 5
+
+
+def test_soft_argmax_returns_cell_centres():
+    model = _model()
+    layer = model.get_layer("soft_argmax")
+    h, w = layer.kernel_size
+    assert (h, w) == (8, 8)  # stride 8 on a 64-pixel input
+    heat = np.zeros((1, h, w, 5), np.float32)
+    cells = [(0, 0), (7, 7), (2, 5), (6, 1), (3, 3)]  # (row, col) per point
+    for k, (i, j) in enumerate(cells):
+        heat[0, i, j, k] = 1.0
+    xy = layer(heat).numpy().reshape(5, 2)
+    np.testing.assert_allclose(xy, [[(j + 0.5) / w, (i + 0.5) / h] for i, j in cells], atol=1e-6)
+    assert not layer.trainable
+
+
+def test_deployable_model_has_only_landmarks_and_same_outputs():
+    model = _model()
+    deploy = landmark_model(model)
+    x = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    assert deploy.output_names == ["landmarks"]
+    np.testing.assert_allclose(deploy(x).numpy(), model(x)["landmarks"].numpy(), atol=1e-6)
+    # Untrained, the softmax is near-uniform: the soft-argmax sits near the crop centre.
+    np.testing.assert_allclose(deploy(x).numpy(), 0.5, atol=0.1)
+
+
+@pytest.mark.parametrize("head", ["spatial", "gap"])
+def test_regression_heads_start_at_the_mean_shape(head):
+    cfg = load_config(None, ["model.input_size=64", "model.alpha=0.35", f"model.head={head}",
+                             "model.attribute_head=false", "model.dropout=0"])
+    mean = np.linspace(0.2, 0.8, 10)
+    model = build_model(cfg.model, MTFL5, mean_shape=mean)
+    np.testing.assert_allclose(model.get_layer("landmarks").bias.numpy(), mean, atol=1e-7)
+    assert model.output_names == ["landmarks"]
+
+
+def test_unknown_backbone_and_head_are_named():
+    with pytest.raises(ValueError, match="model.backbone: unknown 'resnet'"):
+        _model("model.backbone=resnet")
+    with pytest.raises(ValueError, match="model.head: unknown 'fancy'"):
+        _model("model.head=fancy")
