@@ -4,6 +4,11 @@ Training decodes each image once into a cached *context* window (the face square
 `CONTEXT_FACTOR`, so rotation, zoom and shift have real pixels to draw from), then augments from
 the cache every epoch. Evaluation samples the face square straight from the image with the crop
 rule of `fld_tf.geometry`, exactly as the exported model's users must.
+
+Two sources feed the same steps: a list's column arrays (`build_dataset`: image files read one by
+one, sharded between workers by element, `AutoShardPolicy.DATA`) and packed TFRecord shards
+(`build_record_dataset`: parallel interleave over the shards, sharded between workers by file,
+`AutoShardPolicy.FILE`; see `fld_tf.data.tfrecord`).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from fld_tf import augment, geometry
+from fld_tf.data import tfrecord
 from fld_tf.warp import round_pixels, sampling_matrix, to_crop, warp
 from fld_tf.data.readers import image_size, read_list, samples_to_arrays
 from fld_tf.data.sample import Sample
@@ -25,6 +31,8 @@ from fld_tf.schemes import PointScheme
 AUTOTUNE = tf.data.AUTOTUNE
 CONTEXT_FACTOR = 2.0     # context window side / face square side
 CONTEXT_RESOLUTION = 1.5  # context pixels per model-input pixel (keeps augmented crops sharp)
+RECORD_READERS = 8        # shards read at once by the parallel interleave
+MEAN_TARGET_RECORDS = 1024  # records read for the mean-shape initialisation from shards
 
 
 def crop_squares(samples: Sequence[Sample], crop_cfg, source: str) -> np.ndarray:
@@ -48,7 +56,21 @@ def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attribut
 
 def _decode(path):
     data = tf.io.read_file(path)
-    return tf.io.decode_image(data, channels=3, expand_animations=False)
+    # TF's default JPEG IDCT is the fast, approximate one (up to 4 grey levels off); the accurate
+    # one matches OpenCV, Pillow and the phone's decoders, so every consumer sees the same pixels.
+    image = tf.cond(
+        tf.io.is_jpeg(data),
+        lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(data, channels=3, expand_animations=False))
+    image.set_shape([None, None, 3])
+    return image
+
+
+def _load_image(e):
+    """Decodes an element's image: packed bytes (`image`) or a file (`path`)."""
+    if "image" in e:
+        return tf.io.decode_image(e["image"], channels=3, expand_animations=False)
+    return _decode(e["path"])
 
 
 def _context_square(square):
@@ -66,12 +88,66 @@ def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, 
       input_size: model input side `S`.
       arrays: output of `sample_arrays`.
       training: random augmentation and shuffling when True; the plain crop rule otherwise.
+      batch_size: the batch `B` (default `data_cfg.batch_size`); under `tf.distribute`, the global batch.
     """
-    batch_size = batch_size or data_cfg.batch_size
     ds = tf.data.Dataset.from_tensor_slices(arrays)
+    # Every worker reads the whole list and keeps its share of the elements.
+    policy = tf.data.experimental.AutoShardPolicy.DATA
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy)
+
+
+def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: Sequence[str],
+                         training: bool, split: str = "all", crop_source: str = "auto",
+                         batch_size: Optional[int] = None, repeat: bool = False) -> tf.data.Dataset:
+    """`build_dataset` reading TFRecord shards packed by `python -m fld_tf.data pack`.
+
+    Args:
+      files: shard paths (`tfrecord.find_shards`), the same sorted list on every worker.
+      split: `train` or `val` keep the records `tfrecord.is_val` assigns to that side at
+        `data_cfg.val_fraction`; `all` keeps every record. `data_cfg.limit` keeps list indices below it.
+      crop_source: the crop rule (`geometry.CROP_SOURCES`), applied in-graph to each record.
+    """
+    files_ds = tf.data.Dataset.from_tensor_slices(list(files))
+    if training:
+        # A fixed seed gives every worker the same file order, which sharding by file relies on.
+        files_ds = files_ds.shuffle(len(files), seed=data_cfg.seed)
+    ds = files_ds.interleave(tf.data.TFRecordDataset, cycle_length=min(len(files), RECORD_READERS),
+                             num_parallel_calls=AUTOTUNE)
+    k, a = scheme.num_points, len(scheme.attribute_names)
+
+    def element(record):
+        r = tfrecord.parse(record, k, a)
+        square = tfrecord.crop_square(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
+                                      r["size"])
+        return {"image": r["image"], "points": r["points"], "square": square,
+                "attributes": r["attributes"], "index": r["index"]}
+
+    ds = ds.map(element, num_parallel_calls=AUTOTUNE).filter(_record_filter(data_cfg, split))
+    # Each worker reads only its own shards.
+    policy = tf.data.experimental.AutoShardPolicy.FILE
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy)
+
+
+def _record_filter(data_cfg, split: str):
+    if split not in ("all", "train", "val"):
+        raise ValueError(f"split must be all, train or val, got {split!r}")
+    fraction, seed, limit = data_cfg.val_fraction, data_cfg.seed, data_cfg.limit
+
+    def keep(e):
+        ok = e["index"] < limit if limit else tf.constant(True)
+        if split != "all":
+            val = tfrecord.is_val(e["index"], fraction, seed) if fraction > 0 else tf.constant(False)
+            ok = ok & (val if split == "val" else ~val)
+        return ok
+
+    return keep
+
+
+def _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, shard_policy):
+    batch_size = batch_size or data_cfg.batch_size
     options = tf.data.Options()
     options.deterministic = bool(data_cfg.deterministic or not training)
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    options.experimental_distribute.auto_shard_policy = shard_policy
     ds = ds.with_options(options)
     if training:
         ds = _training(ds, data_cfg, scheme, input_size)
@@ -84,7 +160,7 @@ def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, 
 
 def _eval_element(e, size):
     matrix = sampling_matrix(e["square"], size)
-    image = round_pixels(warp(_decode(e["path"]), matrix, size))
+    image = round_pixels(warp(_load_image(e), matrix, size))
     points = to_crop(e["points"], matrix, size)
     return image, {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
 
@@ -94,18 +170,31 @@ def _training(ds, data_cfg, scheme, size):
 
     def load_context(e):
         matrix = sampling_matrix(_context_square(e["square"]), context)
-        image = tf.cast(round_pixels(warp(_decode(e["path"]), matrix, context)), tf.uint8)
+        image = tf.cast(round_pixels(warp(_load_image(e), matrix, context)), tf.uint8)
         points = to_crop(e["points"], matrix, context) * context - 0.5  # context pixel coords
-        return {"image": image, "points": points, "attributes": e["attributes"]}
+        context_e = {"image": image, "points": points, "attributes": e["attributes"]}
+        if "index" in e:
+            context_e["index"] = e["index"]
+        return context_e
 
     ds = ds.map(load_context, num_parallel_calls=AUTOTUNE)
     if data_cfg.cache:
         ds = ds.cache()
     seed = data_cfg.seed if data_cfg.deterministic else None
     ds = ds.shuffle(data_cfg.shuffle_buffer, seed=seed, reshuffle_each_iteration=True).repeat()
-    # One independent stateless seed per element keeps augmentation reproducible in
-    # deterministic mode and free of shared RNG state across parallel map calls.
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+
+    # One independent stateless seed per element keeps augmentation reproducible in deterministic
+    # mode and free of shared RNG state across the parallel augmentation calls. The seeds are drawn
+    # by a sequential map (so in a fixed order), not zipped from `Dataset.random`: a second source
+    # would stop `AutoShardPolicy.FILE` from finding the shard files.
+    def with_seed(e):
+        pair = tf.random.uniform([2], maxval=2 ** 62, dtype=tf.int64, seed=seed)
+        if "index" in e:
+            # Workers reading different shards draw the same sequence; the record index decorrelates them.
+            pair += tf.stack([tf.constant(0, tf.int64), e.pop("index")])
+        return e, pair
+
+    ds = ds.map(with_seed)
     flip_indices = tf.constant(scheme.flip_indices, tf.int32)
     aug = data_cfg.augment
     face_side = context / CONTEXT_FACTOR
@@ -116,7 +205,7 @@ def _training(ds, data_cfg, scheme, size):
         image = augment.random_photometric(image, seed, aug)
         return image, {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
 
-    return tf.data.Dataset.zip((ds, seeds)).map(augment_element, num_parallel_calls=AUTOTUNE)
+    return ds.map(augment_element, num_parallel_calls=AUTOTUNE)
 
 
 def steps_for(count: int, batch_size: int) -> int:
@@ -140,3 +229,33 @@ def read_split(data_cfg, root: str, list_path: str, fmt: str, crop_source: str,
     samples = read_samples(data_cfg, root, list_path, fmt, scheme, image_root)
     arrays = sample_arrays(samples, data_cfg.crop, crop_source, len(scheme.attribute_names))
     return samples, arrays
+
+
+def record_split_counts(data_cfg, files: Sequence[str]):
+    """`(train, val)` record counts of `build_record_dataset`'s `train` and `val` splits."""
+    index = tfrecord.record_indices(files)
+    if data_cfg.limit:
+        index = index[index < data_cfg.limit]
+    if data_cfg.val_fraction <= 0 or not index.size:
+        return int(index.size), 0
+    val = int(np.sum(tfrecord.is_val(index, data_cfg.val_fraction, data_cfg.seed).numpy()))
+    return int(index.size) - val, val
+
+
+def record_annotations(data_cfg, scheme: PointScheme, files: Sequence[str], crop_source: str,
+                       count: int = MEAN_TARGET_RECORDS) -> Dict:
+    """`points` `(N, K, 2)` and `square` `(N, 3)` of up to `count` training records, images unread."""
+    k = scheme.num_points
+    keys = ["points", "box", "has_box", "size", "index"]
+
+    def annotations(record):
+        r = tfrecord.parse(record, k, 0, keys)
+        square = tfrecord.crop_square(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
+                                      r["size"])
+        return {"points": r["points"], "square": square, "index": r["index"]}
+
+    ds = tf.data.TFRecordDataset(list(files)).map(annotations).filter(_record_filter(data_cfg, "train"))
+    rows = list(ds.take(count).as_numpy_iterator())
+    if not rows:
+        raise ValueError(f"{files[0]}: no training records (after data.limit and data.val_fraction)")
+    return {"points": np.stack([r["points"] for r in rows]), "square": np.stack([r["square"] for r in rows])}

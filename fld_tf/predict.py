@@ -32,16 +32,14 @@ import numpy as np
 import fld_tf
 from export import model_card, runtime
 from fld_tf import geometry
-from fld_tf.detect import DetectorError, FaceDetector, FaceTracker, plausible_step
+from fld_tf.detect import DetectorError, FaceDetector, FaceTracker, OneEuroFilter, plausible_step
 from fld_tf.io import atomic_path, write_bytes
 
 DEFAULT_MODEL_DIR = os.path.normpath(os.path.join(os.path.dirname(fld_tf.__file__), "..", "models"))
 DEFAULT_MODEL_GLOB = "*.int8.tflite"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jp2")
 VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
-# As LandmarkerHelper.kt: One-Euro in frame pixels (1 Hz still, +0.05 Hz per px/s), redetect every 10.
-MIN_CUTOFF_HZ, BETA, D_CUTOFF_HZ = 1.0, 0.05, 1.0
-REDETECT_EVERY = 10
+REDETECT_EVERY = 10  # as LandmarkerHelper.kt
 WINDOW = "fld-tf"
 
 
@@ -130,47 +128,10 @@ class Landmarker:
         return geometry.square_from_points(points, self.crop_cfg.landmark_scale, self.crop_cfg.landmark_shift)
 
 
-class OneEuroFilter:
-    """The One-Euro filter (Casiez et al., CHI 2012), one per coordinate; a twin of `OneEuroFilter.java`.
-
-    cutoff = min_cutoff + beta * |dx/dt|: a still face does not jitter, a moving one does not lag. The
-    first sample passes unchanged; a time not after the previous one returns the previous output.
-    """
-
-    def __init__(self, min_cutoff: float = MIN_CUTOFF_HZ, beta: float = BETA, d_cutoff: float = D_CUTOFF_HZ):
-        if not (min_cutoff > 0 and d_cutoff > 0 and beta >= 0):
-            raise ValueError(f"need min_cutoff > 0, d_cutoff > 0, beta >= 0; got {min_cutoff}, {beta}, {d_cutoff}")
-        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
-        self.reset()
-
-    def reset(self) -> None:
-        self._x = self._dx = None
-        self._time = 0.0
-
-    def __call__(self, values: np.ndarray, time_seconds: float) -> np.ndarray:
-        values = np.asarray(values, np.float64)
-        if self._x is None:
-            self._x, self._dx, self._time = values.copy(), np.zeros_like(values), time_seconds
-            return values.astype(np.float32)
-        if values.shape != self._x.shape:
-            raise ValueError(f"expected shape {self._x.shape}, got {values.shape} (reset() when it changes)")
-        dt = time_seconds - self._time
-        if dt > 0:
-            self._time = time_seconds
-            self._dx = alpha(self.d_cutoff, dt) * (values - self._x) / dt + (1 - alpha(self.d_cutoff, dt)) * self._dx
-            a = alpha(self.min_cutoff + self.beta * np.abs(self._dx), dt)
-            self._x = a * values + (1 - a) * self._x
-        return self._x.astype(np.float32)
-
-
-def alpha(cutoff_hz, dt: float):
-    """Smoothing factor of a first-order low-pass filter with cutoff `cutoff_hz` at step `dt` seconds."""
-    return 1.0 / (1.0 + 1.0 / (2 * math.pi * np.asarray(cutoff_hz)) / dt)
-
-
 @dataclasses.dataclass
 class Face:
-    """One face: `points` `(K, 2)` image pixels, the `square` they came from, the detector's `box`/`score`."""
+    """One face: `points` `(K, 2)` image pixels, the `square` they came from, the detector's `box`/`score`,
+    and where that square came from: `detector`, `refined` (landmark rule), `image` (whole), `tracking`."""
 
     points: np.ndarray
     square: np.ndarray
@@ -188,13 +149,13 @@ def predict_image(landmarker: Landmarker, detector: Optional[FaceDetector], imag
         starts = [(d.box, d.score, FaceDetector.square(d.box)) for d in detector.detect(image)]
     faces = []
     for box, score, square in starts:
-        points = landmarker.run(image, square)
+        points, source = landmarker.run(image, square), "image" if box is None else "detector"
         for _ in range(refine):  # a pass that would jump off the face is not taken
             nxt = landmarker.landmark_square(points)
             if not plausible_step(square, nxt):
                 break
-            square, points = nxt, landmarker.run(image, nxt)
-        faces.append(Face(points, square, box, score))
+            square, points, source = nxt, landmarker.run(image, nxt), "refined"
+        faces.append(Face(points, square, box, score, source))
     return faces
 
 
@@ -221,7 +182,7 @@ def track_video(frames: Iterator[Tuple[float, np.ndarray]], landmarker: Landmark
 
 def annotate(image: np.ndarray, faces: List[Face]) -> np.ndarray:
     """A copy of the RGB image with each face's points (green), crop square (yellow) and box (blue)."""
-    from fld_tf.plots import draw_points  # imports TensorFlow (through metrics): only when drawing
+    from fld_tf.plots import draw_points  # imports TensorFlow (via fld_tf.metrics): only when drawing
 
     out = np.ascontiguousarray(image).copy()
     for face in faces:
@@ -270,7 +231,8 @@ def open_video(source, name: str) -> Tuple[cv2.VideoCapture, float]:
     cap = cv2.VideoCapture(source)
     if not cap.isOpened():
         cap.release()
-        raise PredictError(f"{name}: cannot open it as an image or a video (OpenCV {cv2.__version__})")
+        what = "cannot open this camera" if isinstance(source, int) else "cannot open it as an image or a video"
+        raise PredictError(f"{name}: {what} (OpenCV {cv2.__version__})")
     fps = cap.get(cv2.CAP_PROP_FPS)
     return cap, (fps if math.isfinite(fps) and 0 < fps <= 240 else 30.0)
 
@@ -334,9 +296,9 @@ def show(rgb: np.ndarray, wait_ms: int) -> bool:
     return cv2.waitKey(wait_ms) & 0xFF not in (ord("q"), 27)
 
 
-def run_image(args, landmarker: Landmarker, detector: Optional[FaceDetector], log) -> None:
+def run_image(args, landmarker: Landmarker, log) -> None:
     image = read_image(args.input)
-    faces = predict_image(landmarker, detector, image, args.refine)
+    faces = predict_image(landmarker, None if args.whole_image else FaceDetector(), image, args.refine)
     names = landmarker.scheme.point_names
     for i, face in enumerate(faces):
         print(json.dumps(face_record(face, names, source=args.input, face=i)) if args.json
@@ -351,13 +313,14 @@ def run_image(args, landmarker: Landmarker, detector: Optional[FaceDetector], lo
         show(drawn, 0)
 
 
-def run_video(args, landmarker: Landmarker, detector: FaceDetector, log) -> None:
+def run_video(args, landmarker: Landmarker, log) -> None:
     live = args.camera is not None
     name = f"camera {args.camera}" if live else args.input
     cap, fps = open_video(args.camera if live else args.input, name)
     counts = {"frames": 0, "detector": 0, "tracking": 0}
     names = landmarker.scheme.point_names
     try:
+        detector = FaceDetector()
         with video_writer(args.out, fps) as write:
             stream = track_video(frames_of(cap, fps, live, args.max_frames), landmarker, detector,
                                  args.redetect, not args.no_smooth)
@@ -427,19 +390,20 @@ def resolve_output(args) -> Optional[str]:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):  # our error line, not OpenCV's warnings
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     try:
         args.out = resolve_output(args)
         model_path = args.model or default_model()
         model, card = load_model(model_path)
         landmarker = Landmarker(model, card, args.threads)
-        detector = None if args.whole_image else FaceDetector()
         if args.show:
             check_display()
         if args.input is not None and args.input.lower().endswith(IMAGE_EXTENSIONS):
-            run_image(args, landmarker, detector, log)
+            run_image(args, landmarker, log)
         else:
-            run_video(args, landmarker, detector, log)
+            run_video(args, landmarker, log)
     except (PredictError, model_card.CardError, DetectorError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
