@@ -69,8 +69,8 @@ class DataConfig:
     dataset: str = "mtfl"
     download: bool = True        # fetch the dataset when it is missing
     scheme: str = "mtfl5"
-    train_list: str = "training.txt"
-    train_format: str = "mtfl"
+    train_list: str = "training.txt"  # a list, or with train_format tfrecord: a folder of shards or a glob
+    train_format: str = "mtfl"   # a list format (fld_tf.data.readers.FORMATS) or tfrecord
     train_crop: str = "auto"
     val_fraction: float = 0.05   # held out of the training list, for model selection
     limit: int = 0               # use only the first N training samples (0: all)
@@ -79,7 +79,7 @@ class DataConfig:
         EvalListConfig("cuhk_test", "cuhk/testImageList.txt", "cuhk", "box"),
     )
     on_bad: str = "error"        # error | skip
-    batch_size: int = 64
+    batch_size: int = 64         # per replica; the global batch is batch_size x replicas
     cache: bool = True
     shuffle_buffer: int = 4096
     seed: int = 0
@@ -104,7 +104,7 @@ class ModelConfig:
 class TrainConfig:
     epochs: int = 24
     steps_per_epoch: int = 0     # 0: one pass over the training list
-    learning_rate: float = 2e-3
+    learning_rate: float = 2e-3  # for one replica's batch; see lr_scaling
     weight_decay: float = 1e-4
     warmup_epochs: float = 1.0
     loss: str = "wing"           # wing | l1 | l2
@@ -112,7 +112,8 @@ class TrainConfig:
     wing_epsilon: float = 2.0
     attribute_weight: float = 0.1
     hard_fraction: float = 1.0   # keep the hardest fraction of each batch (MTCNN: 0.7); 1 disables
-    strategy: str = "default"    # default | mirrored
+    strategy: str = "default"    # default | mirrored | multiworker (fld_tf/distribute.py)
+    lr_scaling: str = "linear"   # linear: learning_rate x replicas (Goyal et al. 2017) | none
     mixed_precision: bool = False
     jit_compile: bool = False
     verbose: int = 1

@@ -111,7 +111,7 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
     h, w = logits.shape[1], logits.shape[2]
     p = keras.layers.Reshape((h * w, k), name="heatmap_flat")(logits)
     p = keras.layers.Softmax(axis=1, dtype="float32", name="heatmap_softmax")(p)
-    p = keras.layers.Reshape((h, w, k), name="heatmap")(p)
+    p = keras.layers.Reshape((h, w, k), dtype="float32", name="heatmap")(p)
     argmax = keras.layers.DepthwiseConv2D((h, w), depth_multiplier=2, use_bias=False, trainable=False,
                                           dtype="float32", name="soft_argmax")
     xy = argmax(p)

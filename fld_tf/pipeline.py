@@ -55,7 +55,10 @@ def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attribut
 
 
 def _decode(path):
-    data = tf.io.read_file(path)
+    return _decode_bytes(tf.io.read_file(path))
+
+
+def _decode_bytes(data):
     # TF's default JPEG IDCT is the fast, approximate one (up to 4 grey levels off); the accurate
     # one matches OpenCV, Pillow and the phone's decoders, so every consumer sees the same pixels.
     image = tf.cond(
@@ -68,9 +71,7 @@ def _decode(path):
 
 def _load_image(e):
     """Decodes an element's image: packed bytes (`image`) or a file (`path`)."""
-    if "image" in e:
-        return tf.io.decode_image(e["image"], channels=3, expand_animations=False)
-    return _decode(e["path"])
+    return _decode_bytes(e["image"]) if "image" in e else _decode(e["path"])
 
 
 def _context_square(square):

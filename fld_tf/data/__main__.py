@@ -3,6 +3,7 @@
 Usage:
   python -m fld_tf.data stats /data/mtfl/training.txt /data/mtfl/testing.txt --format mtfl --out runs/stats
   python -m fld_tf.data show /data/mtfl/cuhk/testImageList.txt --format cuhk --out sheet.png --n 16
+  python -m fld_tf.data pack /data/mtfl/training.txt --format mtfl --out /data/mtfl-records --shards 16
 
 Each subcommand is one entry of `COMMANDS`: (help, function adding its arguments, function running it).
 Bad input prints one line `error: ...` naming the file and line, and exits with status 2.
@@ -108,9 +109,33 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_pack(parser: argparse.ArgumentParser) -> None:
+    add_list_args(parser)
+    parser.add_argument("--out", required=True, help="empty folder for the shards and manifest.json")
+    parser.add_argument("--shards", type=int, default=16,
+                        help="number of shards; at least the number of training workers (default 16)")
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    from fld_tf.data import tfrecord
+
+    result, scheme = read_from_args(args, args.list)
+    stem = os.path.splitext(os.path.basename(os.path.normpath(args.list)))[0]
+    about = {"list": os.path.abspath(args.list), "format": args.format, "skipped": len(result.skipped)}
+    manifest = tfrecord.pack(result.samples, scheme.name, args.out, args.shards, stem, about)
+    megabytes = sum(os.path.getsize(os.path.join(args.out, n)) for n in manifest["shards"]) / 1e6
+    print(f"wrote {manifest['records']} records ({megabytes:.1f} MB) in {args.shards} shards to {args.out}"
+          + (f"; skipped {len(result.skipped)} bad records" if result.skipped else ""))
+    print(f"  Train: python -m fld_tf.train -o data.train_list={os.path.abspath(args.out)} "
+          f"-o data.train_format=tfrecord -o data.scheme={scheme.name}")
+    return 0
+
+
 COMMANDS = {
     "stats": ("counts, image sizes, inter-ocular distance, face scale", _add_stats, run_stats),
     "show": ("contact sheet of images with landmarks drawn", _add_show, run_show),
+    "pack": ("sharded TFRecords (image bytes and annotations) for fast, multi-worker training",
+             _add_pack, run_pack),
 }
 
 

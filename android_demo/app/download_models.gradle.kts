@@ -1,0 +1,52 @@
+// Model assets, fetched or copied before every build (as the MediaPipe samples' download_models.gradle):
+//   downloadDetector: MediaPipe's BlazeFace short-range face detector, once.
+//   copyModels:       the repo's exported models/*.tflite and their *.json model cards.
+// Both write into src/main/assets (git-ignored). Run one alone with: ./gradlew :app:copyModels
+// (Task actions only use local values, so they stay configuration-cache friendly.)
+
+val assetDir = file("src/main/assets")
+// The repo root is the folder above android_demo/.
+val repoModels = rootDir.resolve("../models").normalize()
+
+val downloadDetector = tasks.register("downloadDetector") {
+    description = "Downloads the BlazeFace short-range detector into the app's assets (once)."
+    val target = assetDir.resolve("blaze_face_short_range.tflite")
+    val url = "https://storage.googleapis.com/mediapipe-models/face_detector/" +
+        "blaze_face_short_range/float16/1/blaze_face_short_range.tflite"
+    outputs.file(target)
+    onlyIf { !target.exists() }
+    doLast {
+        target.parentFile.mkdirs()
+        val partial = File(target.path + ".part")
+        java.net.URI(url).toURL().openStream().use { input ->
+            partial.outputStream().use { output -> input.copyTo(output) }
+        }
+        check(partial.renameTo(target)) { "could not move $partial to $target" }
+    }
+}
+
+val copyModels = tasks.register<Copy>("copyModels") {
+    description = "Copies models/*.tflite and their *.json cards from the repo root into the app's assets."
+    from(repoModels) {
+        include("*.tflite", "*.json")
+    }
+    into(assetDir)
+}
+
+// Copy skips itself when models/ is empty, so the warning lives in a task that always runs.
+val checkModelCards = tasks.register("checkModelCards") {
+    description = "Warns when the app's assets hold no model card."
+    dependsOn(copyModels)
+    val assets = assetDir
+    val source = repoModels
+    doLast {
+        val cards = assets.listFiles { f -> f.name.endsWith(".json") }.orEmpty()
+        if (cards.isEmpty()) {
+            logger.warn("No model cards in $assets: export models into $source first (README.md, 'Models').")
+        }
+    }
+}
+
+tasks.named("preBuild") {
+    dependsOn(downloadDetector, checkModelCards)
+}

@@ -1,0 +1,101 @@
+package dev.fldtf.demo
+
+import android.content.Context
+import android.graphics.Canvas
+import android.graphics.Color
+import android.graphics.DashPathEffect
+import android.graphics.Paint
+import android.util.AttributeSet
+import android.view.View
+import dev.fldtf.core.FaceFilterAnchors
+import kotlin.math.max
+import kotlin.math.min
+
+/**
+ * Draws one [ResultBundle] over the camera preview: crop square, detector box, contours (68/98-point
+ * schemes) and points, or the face filter. It only draws: the display -> view mapping is the core's
+ * CameraFrame (FILL_CENTER, like the PreviewView underneath), and the sprite placement is computed
+ * by FaceFilterAnchors in the helper.
+ */
+class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
+    /** Glasses and moustache instead of points. */
+    var faceFilter = false
+        set(value) {
+            field = value
+            invalidate()
+        }
+
+    private var result: ResultBundle? = null
+    private val density = resources.displayMetrics.density
+    private val painter = FilterPainter()
+
+    private val pointPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
+        color = Color.YELLOW
+        style = Paint.Style.FILL
+    }
+    private val contourPaint = stroke(Color.CYAN, 1.5f)
+    private val boxPaint = stroke(Color.GREEN, 2f)
+    private val cropPaint = stroke(Color.WHITE, 1f).apply {
+        pathEffect = DashPathEffect(floatArrayOf(8 * density, 6 * density), 0f)
+    }
+    private val labelPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
+        color = Color.WHITE
+        textSize = 12 * density
+    }
+
+    /** Shows `bundle` (null: nothing, e.g. no face in the frame). Call on the UI thread. */
+    fun setResults(bundle: ResultBundle?) {
+        result = bundle
+        invalidate()
+    }
+
+    override fun onDraw(canvas: Canvas) {
+        super.onDraw(canvas)
+        val r = result ?: return
+        val anchors = r.anchors
+        if (faceFilter && anchors != null) {
+            drawFilter(canvas, r, anchors)
+            return
+        }
+        val crop = toView(r, r.crop)
+        drawRect(canvas, crop, cropPaint)
+        canvas.drawText(r.cropSource, min(crop[0], crop[2]), min(crop[1], crop[3]) - 4 * density, labelPaint)
+        r.box?.let { drawRect(canvas, toView(r, it), boxPaint) }
+        val points = toView(r, r.points)
+        drawContours(canvas, points, r.contours)
+        val radius = 3 * density
+        for (i in points.indices step 2) canvas.drawCircle(points[i], points[i + 1], radius, pointPaint)
+    }
+
+    private fun drawContours(canvas: Canvas, points: FloatArray, contours: Array<IntArray>) {
+        for (line in contours) {
+            for (k in 0 until line.size - 1) {
+                val a = line[k]
+                val b = line[k + 1]
+                canvas.drawLine(points[2 * a], points[2 * a + 1], points[2 * b], points[2 * b + 1], contourPaint)
+            }
+        }
+    }
+
+    private fun drawFilter(canvas: Canvas, r: ResultBundle, anchors: FaceFilterAnchors) {
+        val scale = r.frame.viewScale(width, height)
+        val g = toView(r, floatArrayOf(anchors.glasses.x, anchors.glasses.y))
+        painter.drawGlasses(canvas, g[0], g[1], anchors.glasses.angle, anchors.glasses.width * scale)
+        val m = toView(r, floatArrayOf(anchors.moustache.x, anchors.moustache.y))
+        painter.drawMoustache(canvas, m[0], m[1], anchors.moustache.angle, anchors.moustache.width * scale)
+    }
+
+    /** Display-frame points -> this view's pixels (a copy). */
+    private fun toView(r: ResultBundle, displayPoints: FloatArray): FloatArray =
+        displayPoints.clone().also { r.frame.displayToView(it, width, height) }
+
+    /** A rectangle from two opposite corners in any order (mirroring swaps x0 and x1). */
+    private fun drawRect(canvas: Canvas, c: FloatArray, paint: Paint) =
+        canvas.drawRect(min(c[0], c[2]), min(c[1], c[3]), max(c[0], c[2]), max(c[1], c[3]), paint)
+
+    private fun stroke(color: Int, widthDp: Float) = Paint(Paint.ANTI_ALIAS_FLAG).apply {
+        this.color = color
+        style = Paint.Style.STROKE
+        strokeWidth = widthDp * density
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Compiles the landmark core and its JUnit 4 tests with plain javac (no Gradle, no Android SDK)
+# and runs them with org.junit.runner.JUnitCore. Exits non-zero on any failure.
+#
+# Usage: bash android_demo/landmark-core/run_tests.sh [TestClass ...]
+#   GOLDEN_DIR=/path  run GoldenParityTest on another golden folder (default: src/test/resources/golden)
+#   JUNIT_JARS=a.jar:b.jar  use these JUnit 4 + Hamcrest jars instead of Debian's
+# Needs JDK 17 (javac) and Debian's junit4 package (installed here when missing and run as root).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+jars="${JUNIT_JARS:-/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar}"
+
+missing_jars() {
+  local IFS=:
+  for jar in $jars; do [[ -f "$jar" ]] || return 0; done
+  return 1
+}
+if missing_jars; then
+  if [[ -z "${JUNIT_JARS:-}" && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "run_tests.sh: installing Debian's junit4 (JUnit 4 + Hamcrest)" >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq junit4 >/dev/null
+  fi
+  if missing_jars; then
+    echo "run_tests.sh: JUnit jars not found ($jars); apt-get install junit4, or set JUNIT_JARS" >&2
+    exit 2
+  fi
+fi
+command -v javac >/dev/null || { echo "run_tests.sh: javac not found (needs JDK 17)" >&2; exit 2; }
+
+build="$(mktemp -d "${TMPDIR:-/tmp}/landmark-core.XXXXXX")"
+trap 'rm -rf "$build"' EXIT
+
+mapfile -t main_sources < <(find "$here/src/main/java" -name '*.java' | sort)
+mapfile -t test_sources < <(find "$here/src/test/java" -name '*.java' | sort)
+javac --release 17 -Xlint:all -Werror -d "$build/main" "${main_sources[@]}"
+javac --release 17 -Xlint:all,-serial -d "$build/test" -cp "$build/main:$jars" "${test_sources[@]}"
+
+if [[ $# -gt 0 ]]; then
+  classes=("${@/#/dev.fldtf.core.}")
+else
+  mapfile -t classes < <(cd "$here/src/test/java" && find . -name '*Test.java' | sed 's|^\./||; s|\.java$||; s|/|.|g' | sort)
+fi
+
+golden_dir="${GOLDEN_DIR:-$here/src/test/resources/golden}"
+
+set +e
+java "-Dfldtf.golden.dir=$golden_dir" -cp "$build/main:$build/test:$here/src/test/resources:$jars" \
+  org.junit.runner.JUnitCore "${classes[@]}" | tee "$build/out.txt"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line: "N passed, N failed".
+if line=$(grep -E '^Tests run: [0-9]+, +Failures: [0-9]+' "$build/out.txt"); then
+  run=$(sed -E 's/^Tests run: ([0-9]+).*/\1/' <<<"$line")
+  failed=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+elif line=$(grep -E '^OK \([0-9]+ tests?\)' "$build/out.txt"); then
+  run=$(sed -E 's/^OK \(([0-9]+).*/\1/' <<<"$line")
+  failed=0
+else
+  run=0 failed=0
+fi
+echo "landmark-core: $((run - failed)) passed, $failed failed"
+exit "$status"

@@ -1,0 +1,236 @@
+"""Parity gate: run every exported `.tflite` in LiteRT on a test list and check it against a target.
+
+Usage:
+  python -m export.parity runs/default/export                       # every .tflite in the folder
+  python -m export.parity a.float32.tflite a.int8.tflite --list cuhk/testImageList.txt --format cuhk --crop box
+  python -m export.parity runs/default/export --target export/targets/android-arm64.yaml --limit 500
+
+Each model is fed exactly as its model card says: `fld_tf.pipeline` (eval mode) configured from the
+card's crop rule, input size and dtype. Reported per variant: NME, failure rate, AUC, per-point NME,
+the prediction difference from float32 (% of inter-ocular distance), XNNPACK vs reference kernels,
+host latency, float ops, GPU-delegate compatibility. Writes `parity.json`, `parity.md` and
+`ced_<list>.png` beside the models; exits 1 with one line per failed check, 2 on bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import fld_tf  # noqa: F401
+import numpy as np
+
+from export import model_card, report, runtime
+from export.targets import TargetProfile, check_report, load_target
+from export.variants import VARIANTS
+from fld_tf import geometry, metrics, pipeline, plots
+from fld_tf.config import ConfigError, DataConfig
+from fld_tf.data.download import resolve_root
+from fld_tf.data.readers import FORMATS
+from fld_tf.data.sample import DataError
+from fld_tf.schemes import PointScheme
+
+DEFAULT_LIST = ("aflw_test", "testing.txt", "mtfl", "image")  # name, list, format, crop
+Model = Tuple[str, bytes, Dict]  # (file name, .tflite bytes, card)
+
+
+class TestSet:
+    """A test list read once, cropped per card (crop rule and size come from each model's card)."""
+
+    def __init__(self, name: str, root: str, list_path: str, fmt: str, crop: str, scheme: PointScheme,
+                 image_root: Optional[str] = None, limit: int = 0):
+        self.name, self.list_path, self.fmt, self.crop = name, list_path, fmt, crop
+        data_cfg = DataConfig(on_bad="error")
+        self.samples = pipeline.read_samples(data_cfg, root, list_path, fmt, scheme, image_root)
+        if limit:
+            self.samples = self.samples[:limit]
+        self.points = np.stack([s.points for s in self.samples]).astype(np.float32)
+        self._crops: Dict = {}
+
+    def crops(self, card: Dict) -> Tuple[np.ndarray, np.ndarray]:
+        """uint8 model inputs `(N, S, S, 3)` and crop squares `(N, 3)` for the card's preprocessing."""
+        crop_cfg, size = model_card.crop_config(card), model_card.input_size(card)
+        key = (crop_cfg, size)
+        if key not in self._crops:
+            data_cfg = DataConfig(crop=crop_cfg, cache=False)
+            arrays = pipeline.sample_arrays(self.samples, crop_cfg, self.crop)
+            dataset = pipeline.build_dataset(data_cfg, model_card.scheme_of(card), size, arrays,
+                                             training=False, batch_size=64)
+            images = np.concatenate([x for x, _ in dataset.as_numpy_iterator()])
+            self._crops[key] = (geometry.to_uint8(images), arrays["square"])
+        return self._crops[key]
+
+
+def decode(outputs: np.ndarray, squares: np.ndarray, size: int) -> np.ndarray:
+    """Model outputs `(N, 2K)` -> image points `(N, K, 2)` (as `fld_tf.evaluate.predict_points`)."""
+    crop = outputs.reshape(len(outputs), -1, 2)
+    return np.stack([geometry.decode(c, sq, size) for c, sq in zip(crop, squares)])
+
+
+def card_problems(card: Dict, io: Dict) -> List[str]:
+    """Where the card disagrees with the model it describes."""
+    problems = []
+    for key in ("input", "output"):
+        for field in ("shape", "dtype"):
+            if card[key].get(field) != io[key][field]:
+                problems.append(f"card {key}.{field} {card[key].get(field)!r} but the model has {io[key][field]!r}")
+    want, got = card["input"].get("quantization"), io["input"].get("quantization")
+    if (want is None) != (got is None) or (want and (
+            want.get("zero_point") != got["zero_point"]
+            or not np.isclose(want.get("scale", 0.0), got["scale"], rtol=1e-6, atol=0))):
+        problems.append(f"card input.quantization {want} but the model has {got}")
+    return problems
+
+
+def predict_points(model: bytes, card: Dict, tests: TestSet) -> np.ndarray:
+    """Image points `(N, K, 2)` the model predicts on the test set, fed as its card says."""
+    images, squares = tests.crops(card)
+    outputs = runtime.predict(model, images, dtype=card["input"]["dtype"])
+    return decode(outputs, squares, model_card.input_size(card))
+
+
+def evaluate_model(name: str, model: bytes, card: Dict, tests: TestSet, profile: TargetProfile) -> Dict:
+    """All measurements of one model; predictions are kept under `_points` for cross-variant checks."""
+    io = runtime.io_details(model)
+    problems = card_problems(card, io)
+    fatal = [p for p in problems if "quantization" not in p]
+    if fatal:  # the card cannot even feed this model: bad input, not a failed check
+        raise model_card.CardError(f"{name}: {fatal[0]}")
+    scheme, size = model_card.scheme_of(card), model_card.input_size(card)
+    images, squares = tests.crops(card)
+    points = predict_points(model, card, tests)
+    result = {"file": name, "bytes": len(model), "io": io, "card_problems": problems,
+              "metrics": metrics.summarize(points, tests.points, scheme),
+              "_points": points}
+    if VARIANTS[card["variant"]].integer:
+        result["float_ops"] = runtime.float_ops(model)
+    if card.get("quantization_debug"):
+        result["selective"] = card["quantization_debug"]
+    rule = profile.rule(card["variant"])
+    if rule and rule.gpu_compatible:
+        ok, text = runtime.gpu_compatibility(model)
+        result["gpu"] = {"compatible": ok, "report": text.strip()}
+    if rule and rule.reference_kernels:
+        result["reference"] = compare_reference(model, images, squares, size, points, tests, scheme,
+                                                profile.reference_images)
+    return result
+
+
+def compare_reference(model, images, squares, size, points, tests, scheme, count) -> Dict:
+    """XNNPACK (default resolver) against the reference kernels on the first `count` images."""
+    n = min(count, len(images))
+    ref_points = decode(runtime.predict(model, images[:n], reference=True), squares[:n], size)
+    gt = tests.points[:n]
+    nme_fast, nme_ref = metrics.nme(points[:n], gt, scheme), metrics.nme(ref_points, gt, scheme)
+    diff = point_difference(points[:n], ref_points, gt, scheme)
+    return {"images": n, "nme_xnnpack_percent": 100 * float(nme_fast.mean()),
+            "nme_reference_percent": 100 * float(nme_ref.mean()),
+            "nme_diff_pp": 100 * float(nme_fast.mean() - nme_ref.mean()),
+            "max_difference_percent": float(diff.max()),
+            "identical_fraction": float(np.mean(np.all(points[:n] == ref_points, axis=(1, 2))))}
+
+
+def point_difference(a: np.ndarray, b: np.ndarray, gt: np.ndarray, scheme) -> np.ndarray:
+    """Per face: mean over points of `|a - b|`, in % of the ground-truth inter-ocular distance."""
+    return 100 * np.linalg.norm(a - b, axis=-1).mean(axis=-1) / scheme.normalizing_distance(gt)
+
+
+def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile, out_dir: str) -> Dict:
+    """Measures every model, checks the profile, writes the CED plot; returns the report."""
+    results = {card["variant"]: evaluate_model(name, data, card, tests, profile) for name, data, card in models}
+    inputs = {card["variant"]: (data, tests.crops(card)[0][0]) for _, data, card in models}
+    for threads in profile.latency_threads:
+        timed = runtime.latency_ms(inputs, threads, profile.latency_runs, profile.latency_warmup)
+        for variant, ms in timed.items():
+            results[variant].setdefault("latency_ms", {})[str(threads)] = ms
+    scheme = model_card.scheme_of(models[0][2])
+    if "float32" in results:
+        for variant, result in results.items():
+            diff = point_difference(result["_points"], results["float32"]["_points"], tests.points, scheme)
+            result["vs_float32"] = {"mean_percent": float(diff.mean()), "max_percent": float(diff.max())}
+    plots.plot_ced({v: metrics.nme(r["_points"], tests.points, scheme) for v, r in results.items()},
+                   os.path.join(out_dir, f"ced_{tests.name}.png"))
+    for result in results.values():
+        result.pop("_points")
+    summary = {"list": {"name": tests.name, "path": tests.list_path, "format": tests.fmt, "crop": tests.crop,
+                        "count": len(tests.samples)},
+               "target": dataclasses.asdict(profile), "variants": results}
+    summary["failures"] = check_report(summary, profile)
+    return summary
+
+
+def load_models(paths: Sequence[str]) -> List[Model]:
+    """`.tflite` files (folders: every `.tflite` inside) with their embedded cards."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".tflite"))
+        elif path.endswith(".tflite") and os.path.isfile(path):
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: not a .tflite file or a folder of them")
+    if not files:
+        raise FileNotFoundError(f"{', '.join(paths)}: no .tflite models found")
+    models, seen = [], {}
+    for path in files:
+        with open(path, "rb") as f:
+            card = model_card.read_card(path)
+            models.append((os.path.basename(path), f.read(), card))
+        if card["variant"] in seen:
+            raise ValueError(f"{path}: a second {card['variant']} model (also {seen[card['variant']]}); "
+                             "pass the files of one export")
+        if card["scheme"] != models[0][2]["scheme"]:
+            raise ValueError(f"{path}: point scheme {card['scheme']['name']!r} differs from {files[0]}'s")
+        seen[card["variant"]] = path
+    order = list(VARIANTS)
+    return sorted(models, key=lambda m: order.index(m[2]["variant"]) if m[2]["variant"] in order else len(order))
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
+    add_test_arguments(parser)
+    return parser
+
+
+def add_test_arguments(parser: argparse.ArgumentParser) -> None:
+    """The test-list and target options, shared with `export.tflite`."""
+    parser.add_argument("--list", default=DEFAULT_LIST[1], help="test list (relative to --data-root unless absolute)")
+    parser.add_argument("--format", default=DEFAULT_LIST[2], choices=FORMATS)
+    parser.add_argument("--crop", default=DEFAULT_LIST[3], choices=geometry.CROP_SOURCES)
+    parser.add_argument("--list-name", default=None, help="name in reports (default: aflw_test / list stem)")
+    parser.add_argument("--data-root", default=None, help="dataset folder (else $FLD_DATA/mtfl, else the cache)")
+    parser.add_argument("--image-root", default=None, help="folder the list's image paths are under")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N test faces (0: all)")
+    parser.add_argument("--target", default="android-arm64", help="target profile name or YAML path")
+
+
+def read_tests(args, scheme: PointScheme, dataset: str = "mtfl") -> TestSet:
+    """The test set the parsed arguments name (raises `DataError` naming the file at fault)."""
+    root = resolve_root(dataset, args.data_root, download=False)
+    name = args.list_name or (DEFAULT_LIST[0] if args.list == DEFAULT_LIST[1]
+                              else os.path.splitext(os.path.basename(args.list))[0])
+    return TestSet(name, root, args.list, args.format, args.crop, scheme, args.image_root, args.limit)
+
+
+def main(argv=None) -> int:
+    parser = build_parser("python -m export.parity")
+    parser.add_argument("models", nargs="+", help=".tflite files, or folders of them")
+    parser.add_argument("--out", default=None, help="report folder (default: the first model's folder)")
+    args = parser.parse_args(argv)
+    try:
+        profile = load_target(args.target)
+        models = load_models(args.models)
+        tests = read_tests(args, model_card.scheme_of(models[0][2]))
+        out = args.out or (args.models[0] if os.path.isdir(args.models[0]) else os.path.dirname(args.models[0]))
+        summary = run_parity(models, tests, profile, out or ".")
+    except (ConfigError, DataError, FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    report.write(out or ".", summary)
+    return report.finish(summary)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Selective int8: keep the layers that quantise worst in float, found by TensorFlow's debugger.
+
+`tf.lite.experimental.QuantizationDebugger` runs the calibrated model with NumericVerify ops and
+measures, per layer output, the error of int8 against float in units of that tensor's
+quantisation step (RMSE / scale: ~0.29 is plain rounding noise). The worst `count` layers are
+denylisted (`QuantizationDebugOptions.denylisted_nodes`) and the model is re-quantised with
+`get_nondebug_quantized_model()`, then given the int8 variant's I/O contract (uint8 in, float32 out).
+
+A layer is kept in float together with the weightless ops that feed it (reshape, transpose,
+softmax, ...): the debugger charges an error to the layer that reads a tensor, but the precision
+may already be gone in what fed it. A heatmap head is the case in point: its int8 softmax output
+has a fixed step of 1/256, so a soft-argmax over a hundred cells reads probabilities of one or two
+steps; the soft-argmax ranks worst, and only keeping the softmax in float as well restores it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Dict, List, Tuple
+
+import fld_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+from tensorflow.lite.python.util import modify_model_io_type
+
+from export import runtime
+from export.quantize import representative_fn
+from export.variants import serving_function
+
+DEBUG_IMAGES = 64  # calibration images the debugger runs; the ranking settles well before
+WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "QUANTIZE", "DEQUANTIZE")
+
+
+def build_debugger(model: keras.Model, images: np.ndarray):
+    """A `QuantizationDebugger` over the float model, calibrated on the first `DEBUG_IMAGES` images."""
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([serving_function(model)], model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_fn(images[:DEBUG_IMAGES])
+    return tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=representative_fn(images[:DEBUG_IMAGES]))
+
+
+def rank_layers(debugger) -> List[Dict]:
+    """Runs the debugger; layer output tensors, worst RMSE / scale first."""
+    debugger.run()
+    text = io.StringIO()
+    debugger.layer_statistics_dump(text)
+    text.seek(0)
+    ranked = []
+    for row in csv.DictReader(text):
+        scale = float(row["scale"])
+        rmse = float(np.sqrt(float(row["mean_squared_error"])))
+        ranked.append({"tensor_name": row["tensor_name"], "op_name": row["op_name"], "rmse": rmse,
+                       "scale": scale, "rmse_per_scale": rmse / scale if scale else float("inf")})
+    return sorted(ranked, key=lambda r: -r["rmse_per_scale"])
+
+
+def feeding_ops(calibrated: bytes, names: List[str]) -> List[str]:
+    """Output tensors of the weightless ops that feed each named tensor's op, walking upstream to
+    the nearest op with weights (or a (de)quantisation)."""
+    interp = runtime.interpreter(calibrated, delegates=False)
+    tensor_names = {t["index"]: t["name"] for t in interp.get_tensor_details()}
+    producer = {out: op for op in interp._get_ops_details() for out in op["outputs"]}  # pylint: disable=protected-access
+    index = {name: i for i, name in tensor_names.items()}
+    found = []
+    for name in names:
+        op = producer.get(index.get(name))
+        while op is not None and len(op["inputs"]) and op["inputs"][0] in producer:
+            op = producer[op["inputs"][0]]
+            if op["op_name"] in WEIGHTED_OPS:
+                break
+            out = tensor_names[op["outputs"][0]]
+            if out not in names and out not in found:
+                found.append(out)
+    return found
+
+
+class SelectiveInt8:
+    """The debugger's ranking, computed once; `quantize(n)` keeps the worst `n` layers in float."""
+
+    def __init__(self, model: keras.Model, images: np.ndarray):
+        self.debugger = build_debugger(model, images)
+        self.ranking = rank_layers(self.debugger)
+
+    def quantize(self, count: int) -> Tuple[bytes, Dict]:
+        """Full-integer int8 with the `count` worst layers (and their weightless feeders) in float.
+
+        Returns:
+          `(model bytes, report)`; the report names the layers, their RMSE / scale and the feeders.
+        """
+        if count <= 0:
+            raise ValueError(f"--selective must be positive to keep layers in float, got {count}")
+        worst = self.ranking[:count]
+        names = [w["tensor_name"] for w in worst]
+        feeders = feeding_ops(self.debugger.calibrated_model, names)
+        self.debugger.options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=names + feeders)
+        quantized = modify_model_io_type(self.debugger.get_nondebug_quantized_model(), tf.uint8, tf.float32)
+        report = {"method": "tf.lite.experimental.QuantizationDebugger: worst RMSE/scale kept in float",
+                  "float_layers": names, "rmse_per_scale": [round(w["rmse_per_scale"], 4) for w in worst],
+                  "float_inputs": feeders}
+        return bytes(quantized), report
