@@ -56,17 +56,6 @@ def default_model(folder: Optional[str] = None) -> str:
     return found[0]
 
 
-def load_model(path: str) -> Tuple[bytes, Dict]:
-    """`(tflite bytes, card)` from a `.tflite` with its card embedded, or from a card `.json`."""
-    card = model_card.read_card(path)  # CardError names the path
-    model_path = path if path.endswith(".tflite") else os.path.join(os.path.dirname(path), card["model_file"])
-    try:
-        with open(model_path, "rb") as f:
-            return f.read(), card
-    except OSError as e:
-        raise PredictError(f"{model_path}: cannot read the card's model_file: {e.strerror}") from None
-
-
 def sample_crop(image: np.ndarray, square: np.ndarray, size: int) -> np.ndarray:
     """The model input for `square`: uint8 `(size, size, 3)`, as `fld_tf` evaluation makes it.
 
@@ -396,7 +385,7 @@ def main(argv=None) -> int:
     try:
         args.out = resolve_output(args)
         model_path = args.model or default_model()
-        model, card = load_model(model_path)
+        model, card = model_card.read_model(model_path)
         landmarker = Landmarker(model, card, args.threads)
         if args.show:
             check_display()
