@@ -17,6 +17,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from fld_tf.geometry import CROP_SOURCES
 from fld_tf.data.readers import DEFAULT_SCHEMES, FORMATS, ON_BAD, ReadResult, read_list
 from fld_tf.data.sample import DataError
 from fld_tf.schemes import SCHEMES, PointScheme, get_scheme
@@ -68,7 +69,7 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
     add_list_args(parser)
     parser.add_argument("--out", required=True, help="contact sheet PNG to write")
     parser.add_argument("--n", type=int, default=16, help="number of samples, spread over the list")
-    parser.add_argument("--crop", choices=("auto", "box", "image", "landmarks"),
+    parser.add_argument("--crop", choices=CROP_SOURCES,
                         help="show model-input crops made by this crop rule instead of whole images")
     parser.add_argument("--augmented", action="store_true",
                         help="show crops as training sees them (random augmentation); implies --crop auto")
