@@ -30,9 +30,9 @@ class CropConfig:
     """
 
     landmark_scale: float = 2.87
-    landmark_shift: Tuple[float, float] = (0.033, 0.052)
+    landmark_shift: Tuple[float, float] = (0.024, 0.043)
     box_scale: float = 1.61
-    box_shift: Tuple[float, float] = (0.028, 0.039)
+    box_shift: Tuple[float, float] = (0.023, 0.034)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +102,7 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 24
+    epochs: int = 32
     steps_per_epoch: int = 0     # 0: one pass over the training list
     learning_rate: float = 2e-3  # for one replica's batch; see lr_scaling
     weight_decay: float = 1e-4
@@ -112,6 +112,11 @@ class TrainConfig:
     wing_epsilon: float = 2.0
     attribute_weight: float = 0.1
     hard_fraction: float = 1.0   # keep the hardest fraction of each batch (MTCNN: 0.7); 1 disables
+    # Weight each sample's loss by its class of this attribute: inverse class frequency to
+    # balance_power, mean 1 (PFLD's attribute weighting); "" (default) or a scheme without it: off.
+    # Measured with "pose" and 0.5: profiles gained, frontal faces lost more (BENCHMARKS.md).
+    balance_attribute: str = ""
+    balance_power: float = 0.5
     strategy: str = "default"    # default | mirrored | multiworker (fld_tf/distribute.py)
     lr_scaling: str = "linear"   # linear: learning_rate x replicas (Goyal et al. 2017) | none
     mixed_precision: bool = False
@@ -123,6 +128,7 @@ class TrainConfig:
 class ExportConfig:
     variants: Tuple[str, ...] = ("float32", "int8")
     representative_samples: int = 200
+    representative_augment: bool = True  # calibrate on augmented crops (see export.quantize)
     qat_epochs: int = 2
     qat_learning_rate: float = 1e-4
     target: str = "android-arm64"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
@@ -164,3 +165,22 @@ class AttributeLoss(keras.losses.Loss):
 def attribute_loss(class_counts: Sequence[int]) -> AttributeLoss:
     """The attribute-head loss for `class_counts` (mtfl5: `(2, 2, 2, 5)`)."""
     return AttributeLoss(class_counts)
+
+
+def class_balance_weights(values: np.ndarray, power: float) -> np.ndarray:
+    """Loss weights per class of one attribute, for `tf.gather(table, value + 1)`.
+
+    Args:
+      values: `(N,)` int class of each training sample, -1 where unknown.
+      power: weight = (class frequency) ** -power; 0 gives all ones, 1 full inverse frequency.
+
+    Returns:
+      `(1 + C,)` float32: entry 0 (unknown) is 1, the rest are scaled so that the mean weight over
+      the known samples is 1, which keeps the loss scale (and so the learning rate) unchanged.
+    """
+    known = values[values >= 0].astype(np.int64)
+    counts = np.bincount(known, minlength=int(values.max(initial=0)) + 1).astype(np.float64)
+    weights = np.where(counts > 0, np.maximum(counts, 1) ** -float(power), 0.0)
+    if known.size:
+        weights /= (counts * weights).sum() / known.size
+    return np.concatenate([[1.0], weights]).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Keras (tf_keras) landmark regressor: MobileNetV2 backbone and a spatial regression head.
+"""Keras (tf_keras) landmark model: MobileNetV2 backbone, heatmap + soft-argmax head (or regression heads).
 
 The model takes raw RGB pixels (float 0..255, shape `(B, S, S, 3)`) and normalises them itself, so
 the exported `.tflite` takes camera pixels directly. It outputs `landmarks`: `(B, 2K)` normalised
@@ -78,8 +78,10 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
                               name="landmarks")(x)
 
 
-# Backbone taps at strides 32, 16 and 8 for the heatmap head's top-down path.
-HEATMAP_TAPS = {"mobilenet_v2": ("out_relu", "block_12_add", "block_5_add")}
+# Backbone taps at strides 32, 16 and 8 for the heatmap head's top-down path. The stride-32 tap is
+# the last bottleneck, not the 1280-channel `out_relu`: that 1x1 expansion held a third of the
+# weights (40% of the int8 file) for a 3x3 map; it now only feeds the training-only attribute head.
+HEATMAP_TAPS = {"mobilenet_v2": ("block_16_project_BN", "block_12_add", "block_5_add")}
 
 
 def _conv_bn_relu(x, channels, kernel, momentum, name):
@@ -94,7 +96,8 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
     Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
     pooled features must learn from data; from scratch this converges several times faster. The
     soft-argmax is a spatial softmax followed by a fixed depthwise convolution whose kernels hold
-    the cell-centre x and y coordinates: plain Softmax + DepthwiseConv2D, both int8-friendly.
+    the cell-centre x and y coordinates: plain Softmax + DepthwiseConv2D, both integer kernels in
+    TFLite (benchmarks/int8_head.py measures what int8 costs this head).
     """
     c, momentum = model_cfg.head_channels, model_cfg.bn_momentum
     x = None
@@ -103,22 +106,35 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
         if x is None:
             x = lateral
         else:
-            x = keras.layers.UpSampling2D(2, name=f"head_up{i}")(x)
+            # Bilinear: its gradient has an XLA kernel (nearest's has none on CPU), and int8 TFLite
+            # runs it as RESIZE_BILINEAR.
+            x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"head_up{i}")(x)
             x = keras.layers.Add(name=f"head_add{i}")([x, lateral])
-    x = _conv_bn_relu(x, c, 3, momentum, "head_fuse")
+    # Depthwise-separable fuse: a full 3x3 convolution here held 37k weights and as many MACs as a
+    # quarter of the backbone.
+    x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False, name="head_fuse_dw")(x)
+    x = keras.layers.BatchNormalization(momentum=momentum, name="head_fuse_dw_bn")(x)
+    x = keras.layers.ReLU(6.0, name="head_fuse_dw_relu")(x)
+    x = _conv_bn_relu(x, c, 1, momentum, "head_fuse")
     k = scheme.num_points
     logits = keras.layers.Conv2D(k, 1, name="heatmap_logits")(x)
     h, w = logits.shape[1], logits.shape[2]
     p = keras.layers.Reshape((h * w, k), name="heatmap_flat")(logits)
     p = keras.layers.Softmax(axis=1, dtype="float32", name="heatmap_softmax")(p)
     p = keras.layers.Reshape((h, w, k), dtype="float32", name="heatmap")(p)
-    argmax = keras.layers.DepthwiseConv2D((h, w), depth_multiplier=2, use_bias=False, trainable=False,
-                                          dtype="float32", name="soft_argmax")
-    xy = argmax(p)
+    # Integral regression in int8: the softmax output has a fixed 1/256 step, so tail cells round
+    # to zero and the quantised mass falls short of 1 (measured here: by ~2%). The kernels hold
+    # coordinates relative to the crop centre (plus a 0.5 bias), so missing mass pulls a point
+    # towards the centre by 2% of its small offset from it, not towards the corner by 2% of its
+    # position. The same in float; in int8 it is most of the difference between a head that needs
+    # float ops and one that does not (benchmarks/int8_head.py).
     grid = np.zeros((h, w, k, 2), np.float32)
-    grid[..., 0] = ((np.arange(w) + 0.5) / w)[None, :, None]
-    grid[..., 1] = ((np.arange(h) + 0.5) / h)[:, None, None]
-    argmax.set_weights([grid])  # output channel 2k + m: x, y of point k, interleaved
+    grid[..., 0] = ((np.arange(w) + 0.5) / w - 0.5)[None, :, None]
+    grid[..., 1] = ((np.arange(h) + 0.5) / h - 0.5)[:, None, None]
+    argmax = keras.layers.DepthwiseConv2D((h, w), depth_multiplier=2, trainable=False, dtype="float32",
+                                          name="soft_argmax")
+    xy = argmax(p)
+    argmax.set_weights([grid, np.full(2 * k, 0.5, np.float32)])  # channel 2k + m: x, y of point k
     return keras.layers.Reshape((2 * k,), dtype="float32", name="landmarks")(xy)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import fld_tf  # noqa: F401
 import numpy as np
@@ -29,6 +29,8 @@ from fld_tf.data.sample import Sample
 from fld_tf.schemes import PointScheme
 
 AUTOTUNE = tf.data.AUTOTUNE
+# (attribute index, per-class loss weights from `losses.class_balance_weights`)
+Balance = Tuple[int, np.ndarray]
 CONTEXT_FACTOR = 2.0     # context window side / face square side
 CONTEXT_RESOLUTION = 1.5  # context pixels per model-input pixel (keeps augmented crops sharp)
 RECORD_READERS = 8        # shards read at once by the parallel interleave
@@ -79,7 +81,8 @@ def _context_square(square):
 
 
 def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, training: bool,
-                  batch_size: Optional[int] = None, repeat: bool = False) -> tf.data.Dataset:
+                  batch_size: Optional[int] = None, repeat: bool = False,
+                  balance: Optional[Balance] = None) -> tf.data.Dataset:
     """Batches of `(image, targets)`: images `(B, S, S, 3)` float32 pixels 0..255, targets a dict
     with `landmarks` `(B, 2K)` in normalised crop coordinates and `attributes` `(B, A)`.
 
@@ -90,16 +93,19 @@ def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, 
       arrays: output of `sample_arrays`.
       training: random augmentation and shuffling when True; the plain crop rule otherwise.
       batch_size: the batch `B` (default `data_cfg.batch_size`); under `tf.distribute`, the global batch.
+      balance: training only: `(attribute index, losses.class_balance_weights table)`; batches then
+        carry a third element, each sample's loss weight.
     """
     ds = tf.data.Dataset.from_tensor_slices(arrays)
     # Every worker reads the whole list and keeps its share of the elements.
     policy = tf.data.experimental.AutoShardPolicy.DATA
-    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy)
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance)
 
 
 def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: Sequence[str],
                          training: bool, split: str = "all", crop_source: str = "auto",
-                         batch_size: Optional[int] = None, repeat: bool = False) -> tf.data.Dataset:
+                         batch_size: Optional[int] = None, repeat: bool = False,
+                         balance: Optional[Balance] = None) -> tf.data.Dataset:
     """`build_dataset` reading TFRecord shards packed by `python -m fld_tf.data pack`.
 
     Args:
@@ -126,7 +132,7 @@ def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: 
     ds = ds.map(element, num_parallel_calls=AUTOTUNE).filter(_record_filter(data_cfg, split))
     # Each worker reads only its own shards.
     policy = tf.data.experimental.AutoShardPolicy.FILE
-    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy)
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance)
 
 
 def _record_filter(data_cfg, split: str):
@@ -144,14 +150,14 @@ def _record_filter(data_cfg, split: str):
     return keep
 
 
-def _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, shard_policy):
+def _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, shard_policy, balance):
     batch_size = batch_size or data_cfg.batch_size
     options = tf.data.Options()
     options.deterministic = bool(data_cfg.deterministic or not training)
     options.experimental_distribute.auto_shard_policy = shard_policy
     ds = ds.with_options(options)
     if training:
-        ds = _training(ds, data_cfg, scheme, input_size)
+        ds = _training(ds, data_cfg, scheme, input_size, balance)
     else:
         ds = ds.map(lambda e: _eval_element(e, input_size), num_parallel_calls=AUTOTUNE)
     if repeat:
@@ -166,7 +172,7 @@ def _eval_element(e, size):
     return image, {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
 
 
-def _training(ds, data_cfg, scheme, size):
+def _training(ds, data_cfg, scheme, size, balance=None):
     context = int(round(size * CONTEXT_FACTOR * CONTEXT_RESOLUTION))
 
     def load_context(e):
@@ -204,7 +210,12 @@ def _training(ds, data_cfg, scheme, size):
         image, points = augment.random_crop(
             e["image"], e["points"], seed, aug, size, face_side, flip_indices)
         image = augment.random_photometric(image, seed, aug)
-        return image, {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
+        targets = {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
+        if balance is None:
+            return image, targets
+        index, table = balance
+        row = tf.clip_by_value(e["attributes"][index] + 1, 0, len(table) - 1)
+        return image, targets, tf.gather(tf.constant(table, tf.float32), row)
 
     return ds.map(augment_element, num_parallel_calls=AUTOTUNE)
 
@@ -245,18 +256,20 @@ def record_split_counts(data_cfg, files: Sequence[str]):
 
 def record_annotations(data_cfg, scheme: PointScheme, files: Sequence[str], crop_source: str,
                        count: int = MEAN_TARGET_RECORDS) -> Dict:
-    """`points` `(N, K, 2)` and `square` `(N, 3)` of up to `count` training records, images unread."""
+    """`points` `(N, K, 2)`, `square` `(N, 3)` and `attributes` `(N, A)` of up to `count` training
+    records, images unread."""
     k = scheme.num_points
-    keys = ["points", "box", "has_box", "size", "index"]
+    keys = ["points", "box", "has_box", "size", "index", "attributes"]
+    a = len(scheme.attribute_names)
 
     def annotations(record):
-        r = tfrecord.parse(record, k, 0, keys)
+        r = tfrecord.parse(record, k, a, keys)
         square = tfrecord.crop_square(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
                                       r["size"])
-        return {"points": r["points"], "square": square, "index": r["index"]}
+        return {"points": r["points"], "square": square, "index": r["index"], "attributes": r["attributes"]}
 
     ds = tf.data.TFRecordDataset(list(files)).map(annotations).filter(_record_filter(data_cfg, "train"))
     rows = list(ds.take(count).as_numpy_iterator())
     if not rows:
         raise ValueError(f"{files[0]}: no training records (after data.limit and data.val_fraction)")
-    return {"points": np.stack([r["points"] for r in rows]), "square": np.stack([r["square"] for r in rows])}
+    return {key: np.stack([r[key] for r in rows]) for key in ("points", "square", "attributes")}

@@ -90,7 +90,22 @@ def compile_model(model, cfg: Config, scheme, steps_per_epoch: int, replicas: in
 def _targets_for(model):
     """Drops targets the model has no output for (e.g. attributes without the attribute head)."""
     names = set(model.output_names)
-    return lambda x, y: (x, {k: v for k, v in y.items() if k in names})
+    return lambda x, y, *weight: (x, {k: v for k, v in y.items() if k in names}, *weight)
+
+
+def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Balance]:
+    """`train.balance_attribute` as `(index, weights)`, or None when off or the data lacks it."""
+    name = cfg.train.balance_attribute
+    if not name:
+        return None
+    if name not in scheme.attribute_names or not attributes.size:
+        print(f"train.balance_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
+              "training unweighted")
+        return None
+    index = scheme.attribute_names.index(name)
+    table = losses.class_balance_weights(attributes[:, index], cfg.train.balance_power)
+    print(f"loss weight by {name} class: " + ", ".join(f"{w:.2f}" for w in table[1:]))
+    return index, table
 
 
 def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[str] = None):
@@ -148,7 +163,8 @@ def list_inputs(cfg: Config, scheme, root: str, global_batch: int) -> Inputs:
     n_attr, size = len(scheme.attribute_names), cfg.model.input_size
     train_arrays = pipeline.sample_arrays(train_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
     train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True,
-                                      batch_size=global_batch)
+                                      batch_size=global_batch,
+                                      balance=balance_for(cfg, scheme, train_arrays["attributes"]))
     val_ds = None
     if val_samples:
         val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
@@ -167,10 +183,13 @@ def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -
     if not n_train:
         raise DataError(f"{cfg.data.train_list}: no training records after data.limit and data.val_fraction")
     size, crop = cfg.model.input_size, cfg.data.train_crop
-    build = lambda training, split: pipeline.build_record_dataset(  # noqa: E731
-        cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch)
-    val_ds = build(False, "val") if n_val else None
+    # Class frequencies for the loss balance come from the same first records as the mean shape.
     annotations = pipeline.record_annotations(cfg.data, scheme, files, crop)
+    balance = balance_for(cfg, scheme, annotations["attributes"])
+    build = lambda training, split: pipeline.build_record_dataset(  # noqa: E731
+        cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch,
+        balance=balance if training else None)
+    val_ds = build(False, "val") if n_val else None
     return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, size))
 
 

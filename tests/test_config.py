@@ -21,6 +21,11 @@ def test_every_recipe_loads(path):
     assert cfg.model.input_size > 0 and cfg.data.batch_size > 0
 
 
+def test_default_recipe_is_the_built_in_default():
+    """configs/default.yaml documents what `python -m fld_tf.train` runs without --config."""
+    assert load_config(os.path.join(REPO, "configs", "default.yaml")) == Config()
+
+
 def test_overrides_apply_and_round_trip(tmp_path):
     cfg = load_config(None, ["train.epochs=3", "data.crop.box_shift=[0.1, 0.2]", "model.alpha=0.35"])
     assert cfg.train.epochs == 3 and cfg.data.crop.box_shift == (0.1, 0.2) and cfg.model.alpha == 0.35

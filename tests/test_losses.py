@@ -152,3 +152,18 @@ def test_attribute_loss_rejects_bad_counts():
         losses.attribute_loss(())
     with pytest.raises(ValueError):
         losses.attribute_loss((2, 1))
+
+
+
+@pytest.mark.parametrize("power, expected", [
+    # values: class 0 x3, class 2 x1, one unknown; class 1 absent. Power 1: raw 1/3 and 1, mean
+    # over the 4 known samples (3 x 1/3 + 1) / 4 = 0.5, so 2/3 and 2. Unknown stays 1, absent 0.
+    (1.0, [1.0, 2 / 3, 0.0, 2.0]),
+    # power 0.5: raw 3 ** -0.5 = 0.57735 and 1; mean (3 x 0.57735 + 1) / 4 = 0.68301.
+    (0.5, [1.0, 0.57735 / 0.68301, 0.0, 1 / 0.68301]),
+    (0.0, [1.0, 1.0, 0.0, 1.0]),
+])
+def test_class_balance_weights_by_hand(power, expected):
+    table = losses.class_balance_weights(np.array([0, 0, 2, 0, -1]), power)
+    assert table.dtype == np.float32
+    np.testing.assert_allclose(table, expected, rtol=1e-4)

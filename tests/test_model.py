@@ -66,3 +66,27 @@ def test_unknown_backbone_and_head_are_named():
         _model("model.backbone=resnet")
     with pytest.raises(ValueError, match="model.head: unknown 'fancy'"):
         _model("model.head=fancy")
+
+
+def test_soft_argmax_missing_mass_pulls_towards_the_centre_not_the_corner():
+    """An int8 softmax rounds tail cells to zero; with 2% of the mass gone, a point 0.2 from the
+    centre moves 0.004 towards it (2% of 0.2), where absolute kernels would move it 2% of 0.7."""
+    layer = _model().get_layer("soft_argmax")
+    h, w = layer.kernel_size
+    heat = np.zeros((1, h, w, 5), np.float32)
+    heat[0, 1, 6, :] = 0.98  # cell centre x = 6.5 / 8 = 0.8125, y = 1.5 / 8 = 0.1875
+    xy = layer(heat).numpy().reshape(5, 2)
+    expected = 0.5 + 0.98 * (np.array([0.8125, 0.1875]) - 0.5)
+    np.testing.assert_allclose(xy, np.tile(expected, (5, 1)), atol=1e-6)
+    assert np.abs(xy - [0.8125, 0.1875]).max() < 0.007
+
+
+def test_fuse_is_depthwise_separable_and_the_1280_expansion_is_not_deployed():
+    model = _model()
+    deploy = landmark_model(model)
+    names = {layer.name for layer in deploy.layers}
+    assert "Conv_1" in {layer.name for layer in model.layers}  # still feeds the attribute head
+    assert "Conv_1" not in names and "out_relu" not in names
+    assert isinstance(deploy.get_layer("head_fuse_dw"), keras.layers.DepthwiseConv2D)
+    assert deploy.get_layer("head_fuse_conv").kernel_size == (1, 1)
+    assert {deploy.get_layer(f"head_up{i}").interpolation for i in (1, 2)} == {"bilinear"}

@@ -103,3 +103,18 @@ def test_training_pipeline_is_deterministic_with_seed(mtfl_root):
     np.testing.assert_array_equal(y1, y2)
     assert x1.shape == (4, 64, 64, 3) and y1.shape == (4, 10)
     assert np.all((y1 > -0.2) & (y1 < 1.2))
+
+
+def test_balance_adds_each_samples_class_weight(mtfl_root):
+    cfg = load_config(None, ["data.deterministic=true", "data.shuffle_buffer=16"])
+    import os
+    from fld_tf.data.readers import read_list
+    samples = read_list(os.path.join(mtfl_root, "testing.txt"), "mtfl").samples[:16]
+    arrays = pipeline.sample_arrays(samples, cfg.data.crop, "landmarks", 4)
+    table = np.array([1.0, 5.0, 6.0, 7.0, 8.0, 9.0], np.float32)  # unknown, pose 0..4
+    ds = pipeline.build_dataset(cfg.data, MTFL5, 64, arrays, training=True, batch_size=16,
+                                balance=(3, table))
+    x, y, weight = next(iter(ds))
+    pose = y["attributes"].numpy()[:, 3]
+    np.testing.assert_array_equal(weight.numpy(), table[pose + 1])
+    assert len(set(pose)) > 1  # the first 16 MTFL images hold several poses

@@ -16,6 +16,7 @@ from fld_tf import detect
 from fld_tf.detect import FaceDetector, FaceTracker
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CROP = CropConfig()  # the rule the tiny model's card carries (built from the defaults)
 # A plausible mean face in crop coordinates: the tiny model's output bias (its kernel is scaled down,
 # so outputs stay near this but still depend on the pixels).
 MEAN_SHAPE = [0.36, 0.40, 0.64, 0.40, 0.50, 0.55, 0.39, 0.70, 0.61, 0.70]
@@ -75,8 +76,8 @@ def test_sample_crop_matches_pipeline_eval(png_photo):
     path, s = png_photo
     image = predict.read_image(path)
     h, w = image.shape[:2]
-    squares = [geometry.square_from_box(s.box, 1.61, (0.028, 0.039)),          # the card's box rule
-               geometry.square_from_points(s.points, 2.87, (0.033, 0.052)),    # landmark rule
+    squares = [geometry.square_from_box(s.box, CROP.box_scale, CROP.box_shift),  # the card's box rule
+               geometry.square_from_points(s.points, CROP.landmark_scale, CROP.landmark_shift),  # landmark rule
                np.array([10.0, 230.0, 180.0], np.float32),                    # hangs over two borders
                np.array([w / 2 + 0.3, h / 2 - 0.7, 41.0], np.float32)]        # upsampled, sub-pixel centre
     for size in (64, 96):
@@ -103,7 +104,7 @@ def test_haar_finds_the_annotated_face(lfw_samples):
         assert faces[0].score >= 1
         assert np.all(s.points >= box[:2]) and np.all(s.points <= box[2:]), f"{s.image_path}: {box}"
         square = FaceDetector.square(box)
-        landmark_square = geometry.square_from_points(s.points, 2.87, (0.033, 0.052))
+        landmark_square = geometry.square_from_points(s.points, CROP.landmark_scale, CROP.landmark_shift)
         assert abs(square[2] / landmark_square[2] - 1) < 0.3
         assert np.hypot(*(square[:2] - landmark_square[:2])) < 0.15 * landmark_square[2]
 
@@ -131,7 +132,7 @@ def expected_points(image_path, tflite, detector_box):
         return geometry.decode(out.reshape(-1, 2), square, 64)
 
     first = run(FaceDetector.square(detector_box))
-    return run(geometry.square_from_points(first, 2.87, (0.033, 0.052)))
+    return run(geometry.square_from_points(first, CROP.landmark_scale, CROP.landmark_shift))
 
 
 def test_cli_on_a_photo(tiny_model, png_photo, tmp_path, capsys):
@@ -233,7 +234,8 @@ def test_tracker_follows_face_tracker_java():
     np.testing.assert_array_equal(first, FaceDetector.square(BOX))
     assert t.update(POINTS, first) and not t.needs_detection()
     second = t.choose_crop(None, False)              # frame 1: from frame 0's landmarks
-    np.testing.assert_allclose(second, [51.32, 62.08, 114.8], atol=1e-3)
+    # extent 40: centre (50, 60) + (0.024, 0.043) x 40, side 2.87 x 40
+    np.testing.assert_allclose(second, [50.96, 61.72, 114.8], atol=1e-3)
     assert t.update(POINTS, second) and not t.needs_detection()
     t.update(POINTS, t.choose_crop(None, False))     # frame 2: tracked
     assert t.needs_detection()                       # frame 3: detect again

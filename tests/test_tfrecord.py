@@ -168,3 +168,28 @@ def test_training_from_shards(mtfl_root, packed, tmp_path):
         row = next(csv.DictReader(f))
     assert math.isfinite(float(row["loss"])) and math.isfinite(float(row["val_loss"]))
     assert os.path.exists(os.path.join(run_dir, "model.keras"))
+
+
+def test_export_calibrates_and_fine_tunes_from_shards(mtfl_root, packed):
+    """A run trained on shards exports: calibration images and QAT read the same shards."""
+    from export import quantize
+    from fld_tf.model import build_model, landmark_model
+
+    overrides = [f"data.train_list={packed['mtfl'][1]}", "data.train_format=tfrecord",
+                 "data.val_fraction=0.2", "data.batch_size=4", "data.shuffle_buffer=16",
+                 "model.input_size=64", "model.alpha=0.35", "model.attribute_head=false",
+                 "export.representative_samples=12", "export.qat_epochs=1",
+                 "train.steps_per_epoch=2", "train.verbose=0"]
+    cfg = load_config(None, overrides)
+    images = quantize.representative_images(cfg, MTFL5, mtfl_root)
+    assert images.shape == (12, 64, 64, 3) and images.dtype == np.float32
+    assert 0 <= images.min() < 60 and 200 < images.max() <= 255 and np.all(images == np.round(images))
+    np.testing.assert_array_equal(images, quantize.representative_images(cfg, MTFL5, mtfl_root))  # seeded
+    plain = quantize.representative_images(load_config(None, overrides + ["export.representative_augment=false"]),
+                                           MTFL5, mtfl_root)
+    assert plain.shape == images.shape and np.abs(plain - images).mean() > 5
+
+    model = landmark_model(build_model(cfg.model, MTFL5))
+    qat = quantize.quantization_aware(model, images)
+    history = quantize.fine_tune(qat, cfg, MTFL5, mtfl_root)
+    assert len(history["loss"]) == 1 and math.isfinite(history["loss"][0])

@@ -111,3 +111,22 @@ def test_resume_after_kill_continues_epochs_and_optimizer(mtfl_root, tmp_path):
     metrics = json.load(open(os.path.join(run_dir, "metrics.json")))
     # The optimizer's step counter came back from the backup: 4 epochs x 6 steps in total.
     assert metrics["optimizer_steps"] == 24
+
+
+def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
+    import numpy as np
+    from fld_tf.config import load_config
+    from fld_tf.schemes import get_scheme
+    from fld_tf.train import balance_for
+
+    attributes = np.array([[0, 0, 0, 2], [1, 0, 0, 2], [0, 1, 0, 0], [0, 0, 1, 2]])  # pose: 2, 2, 0, 2
+    index, table = balance_for(load_config(None, ["train.balance_attribute=pose", "train.balance_power=1"]),
+                               get_scheme("mtfl5"), attributes)
+    # pose 0 once, pose 2 three times: raw 1 and 1/3, mean (1 + 3 x 1/3) / 4 = 0.5 -> 2 and 2/3.
+    assert index == 3
+    np.testing.assert_allclose(table, [1, 2, 0, 2 / 3], rtol=1e-6)
+    assert "loss weight by pose class: 2.00, 0.00, 0.67" in capsys.readouterr().out
+    assert balance_for(load_config(None), get_scheme("mtfl5"), attributes) is None  # default: off
+    assert balance_for(load_config(None, ["train.balance_attribute=pose"]), get_scheme("ibug68"),
+                       np.zeros((4, 0), np.int32)) is None
+    assert "no such attribute" in capsys.readouterr().out

@@ -1,0 +1,38 @@
+"""Host latency of exported models, with more invokes than the parity gate makes.
+
+Usage:
+  python benchmarks/latency.py models/ [--runs 3000] [--threads 1 4] [--repeats 3]
+
+The models take turns invoke by invoke (`export.runtime.latency_ms`); each repeat reports the
+median of `--runs` invokes after 50 warm-up invokes, on one input of random pixels (these
+kernels' latency does not depend on the pixel values).
+"""
+import argparse
+
+import numpy as np
+
+from export import parity, runtime
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="+", help=".tflite files or folders")
+    parser.add_argument("--runs", type=int, default=3000)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    models = parity.load_models(args.paths)
+    rng = np.random.default_rng(0)
+    inputs = {}
+    for name, data, card in models:
+        size = card["input"]["shape"][1]
+        inputs[card["variant"]] = (data, rng.integers(0, 256, (size, size, 3)).astype(np.uint8))
+    for threads in args.threads:
+        for repeat in range(args.repeats):
+            ms = runtime.latency_ms(inputs, threads, args.runs, warmup=50)
+            print(f"{threads} thread(s), repeat {repeat + 1}: " +
+                  ", ".join(f"{name} {value:.3f} ms" for name, value in ms.items()))
+
+
+if __name__ == "__main__":
+    main()
