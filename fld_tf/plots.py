@@ -5,7 +5,7 @@ of that image, 0-based with the centre of the top-left pixel at (0, 0), as in `f
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import matplotlib
@@ -67,14 +67,20 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image).copy()
 
 
-def draw_points(image_rgb_uint8: np.ndarray, points: np.ndarray, color: Color = GREEN,
-                radius: float = 2) -> np.ndarray:
+def point_colors(num_points: int) -> List[Color]:
+    """One RGB colour per point index along a rainbow (OpenCV's JET), so the point order shows."""
+    ramp = np.linspace(0, 255, num_points).astype(np.uint8)[:, None]
+    return [tuple(int(c) for c in rgb) for rgb in cv2.applyColorMap(ramp, cv2.COLORMAP_JET)[:, 0, ::-1]]
+
+
+def draw_points(image_rgb_uint8: np.ndarray, points: np.ndarray,
+                color: Union[Color, Sequence[Color]] = GREEN, radius: float = 2) -> np.ndarray:
     """Draws filled discs at `points` on a copy of the image.
 
     Args:
       image_rgb_uint8: shape `(H, W, 3)` or `(H, W)`, uint8.
       points: shape `(K, 2)` in pixel coordinates; non-finite points are skipped.
-      color: RGB.
+      color: RGB, or one RGB per point (e.g. `point_colors(K)`).
       radius: disc radius in pixels.
 
     Returns:
@@ -82,10 +88,12 @@ def draw_points(image_rgb_uint8: np.ndarray, points: np.ndarray, color: Color = 
     """
     image = _as_rgb(image_rgb_uint8)
     scale = 1 << _SHIFT
-    for x, y in np.asarray(points, np.float64).reshape(-1, 2):
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    colors = [color] * len(points) if np.ndim(color) == 1 else color
+    for (x, y), c in zip(points, colors):
         if np.isfinite(x) and np.isfinite(y):
             centre = (int(round(x * scale)), int(round(y * scale)))
-            cv2.circle(image, centre, int(round(radius * scale)), tuple(int(c) for c in color),
+            cv2.circle(image, centre, int(round(radius * scale)), tuple(int(v) for v in c),
                        thickness=-1, lineType=cv2.LINE_8, shift=_SHIFT)
     return image
 
@@ -98,18 +106,23 @@ def _label(image: np.ndarray, text: str) -> None:
 
 
 def _tile(image: np.ndarray, layers: Sequence[Tuple[Optional[np.ndarray], Color]],
-          label: Optional[str], tile_size: int, radius: float) -> np.ndarray:
-    """One `(tile_size, tile_size, 3)` tile: the image resized to fit, point layers, a label."""
+          label: Optional[str], tile_size: int, radius: float, box: Optional[np.ndarray] = None) -> np.ndarray:
+    """One `(tile_size, tile_size, 3)` tile: the image resized to fit, point layers, a box, a label."""
     image = _as_rgb(image)
     s = tile_size / max(image.shape[:2])
     height, width = max(1, round(image.shape[0] * s)), max(1, round(image.shape[1] * s))
     resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    factor = (width / image.shape[1], height / image.shape[0])
+
+    def scaled(points):  # pixel centres scale about the image corner (-0.5, -0.5), not pixel 0's centre
+        return (np.asarray(points, np.float64).reshape(-1, 2) + 0.5) * factor - 0.5
+
+    if box is not None:
+        (x0, y0), (x1, y1) = (np.round(scaled(box) * (1 << _SHIFT))).astype(int).tolist()
+        cv2.rectangle(resized, (x0, y0), (x1, y1), GREEN, 1, cv2.LINE_8, _SHIFT)
     for points, color in layers:
         if points is not None:
-            # Pixel centres scale about the image corner (-0.5, -0.5), not about pixel 0's centre.
-            factor = (width / image.shape[1], height / image.shape[0])
-            scaled = (np.asarray(points, np.float64) + 0.5) * factor - 0.5
-            resized = draw_points(resized, scaled, color, radius)
+            resized = draw_points(resized, scaled(points), color, radius)
     tile = np.zeros((tile_size, tile_size, 3), np.uint8)
     tile[:height, :width] = resized
     if label:
@@ -136,9 +149,9 @@ def _write_grid(tiles: Sequence[np.ndarray], path: str, cols: int) -> np.ndarray
 
 
 def contact_sheet(images: Sequence[np.ndarray], points_list: Sequence[Optional[np.ndarray]],
-                  path: str, cols: int = 8, color: Color = GREEN,
+                  path: str, cols: int = 8, color: Union[Color, Sequence[Color]] = GREEN,
                   labels: Optional[Sequence[str]] = None, tile_size: int = 192,
-                  radius: float = 2) -> np.ndarray:
+                  radius: float = 2, boxes: Optional[Sequence[Optional[np.ndarray]]] = None) -> np.ndarray:
     """Writes a grid of images, each with its points, to a PNG.
 
     Args:
@@ -146,10 +159,11 @@ def contact_sheet(images: Sequence[np.ndarray], points_list: Sequence[Optional[n
       points_list: N arrays with shape `(K, 2)` in pixel coordinates of their image, or None.
       path: output `.png`.
       cols: tiles per row.
-      color: RGB colour of the points.
+      color: RGB colour of the points, or one per point index (`point_colors`).
       labels: optional N strings written on the tiles.
       tile_size: side of each square tile in pixels.
       radius: point radius in tile pixels.
+      boxes: optional N face boxes `(x0, y0, x1, y1)` (or None), drawn green.
 
     Returns:
       The sheet, RGB uint8 with shape `(rows * tile_size, cols * tile_size, 3)`.
@@ -157,8 +171,9 @@ def contact_sheet(images: Sequence[np.ndarray], points_list: Sequence[Optional[n
     if len(points_list) != len(images):
         raise ValueError(f"{len(images)} images but {len(points_list)} point sets")
     labels = labels if labels is not None else [None] * len(images)
-    tiles = [_tile(image, [(points, color)], label, tile_size, radius)
-             for image, points, label in zip(images, points_list, labels)]
+    boxes = boxes if boxes is not None else [None] * len(images)
+    tiles = [_tile(image, [(points, color)], label, tile_size, radius, box)
+             for image, points, label, box in zip(images, points_list, labels, boxes)]
     return _write_grid(tiles, path, cols)
 
 

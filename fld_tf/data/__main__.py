@@ -104,8 +104,7 @@ def run_show(args: argparse.Namespace) -> int:
         sheet = model_input_sheet(args, result.samples, scheme, args.out)
         print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {min(args.n, len(result.samples))} crops)")
         return 0
-    sheet = stats.contact_sheet(result.samples, args.n)
-    stats.save_png(args.out, sheet)
+    sheet = stats.contact_sheet(result.samples, args.out, args.n)
     print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {min(args.n, len(result.samples))} samples)")
     return 0
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import cv2
 import numpy as np
 
 from fld_tf.data.readers import ReadResult, image_size
 from fld_tf.data.sample import DataError, Sample
-from fld_tf.io import atomic_path, write_bytes
+from fld_tf.io import atomic_path
 from fld_tf.schemes import PointScheme
 
 TILE = 160  # contact-sheet cell side, pixels
@@ -104,58 +104,26 @@ def save_scale_histogram(scale: np.ndarray, path: str, title: str) -> None:
         fig.savefig(tmp, format="png")
 
 
-def _point_colours(num_points: int) -> List[Tuple[int, int, int]]:
-    """One BGR colour per point index, along a rainbow, so the point order is visible."""
-    ramp = np.linspace(0, 255, num_points).astype(np.uint8)[:, None]
-    return [tuple(int(c) for c in bgr) for bgr in cv2.applyColorMap(ramp, cv2.COLORMAP_JET)[:, 0]]
-
-
-def _tile(sample: Sample, size: int) -> np.ndarray:
-    """The sample's image fitted into a `size x size` BGR tile, landmarks and box drawn."""
-    image = cv2.imread(sample.image_path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise DataError(f"{sample.source}: cannot decode image {sample.image_path}")
-    h, w = image.shape[:2]
-    s = size / max(w, h)
-    new_w, new_h = max(1, round(w * s)), max(1, round(h * s))
-    ox, oy = (size - new_w) // 2, (size - new_h) // 2
-    tile = np.zeros((size, size, 3), np.uint8)
-    tile[oy:oy + new_h, ox:ox + new_w] = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
-
-    def to_tile(xy):  # pixel-centre coordinates survive scaling as (p + 0.5) * s - 0.5
-        return [int(round(((v + 0.5) * s - 0.5 + o) * 16)) for v, o in zip(xy, (ox, oy))]
-
-    if sample.box is not None:
-        cv2.rectangle(tile, to_tile(sample.box[:2]), to_tile(sample.box[2:]), (0, 255, 0), 1, cv2.LINE_AA, 4)
-    for point, colour in zip(sample.points, _point_colours(len(sample.points))):
-        cv2.circle(tile, to_tile(point), 2 * 16, colour, -1, cv2.LINE_AA, 4)  # shift=4: 1/16 px
-    label = sample.source.rsplit(":", 1)[-1]
-    cv2.putText(tile, label, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1, cv2.LINE_AA)
-    return tile
-
-
-def contact_sheet(samples: Sequence[Sample], n: int = 16, tile: int = TILE) -> np.ndarray:
-    """A grid of up to `n` samples spread evenly over the list, each with its line number.
+def contact_sheet(samples: Sequence[Sample], path: str, n: int = 16, tile: int = TILE) -> np.ndarray:
+    """Writes a grid of up to `n` samples spread evenly over the list (`fld_tf.plots.contact_sheet`):
+    landmarks in point-order colours, the face box if any, each tile labelled with its line number.
 
     Returns:
-      uint8 BGR image with shape `(rows * tile, cols * tile, 3)`, `cols = ceil(sqrt(m))`,
-      `rows = ceil(m / cols)` for `m = min(n, len(samples))`.
+      the RGB sheet, `cols = ceil(sqrt(m))` tiles wide for `m = min(n, len(samples))`.
     """
+    from fld_tf import plots  # matplotlib and OpenCV drawing: only for `show`
+
     if n < 1 or not samples:
         raise ValueError(f"contact sheet needs n >= 1 and samples, got n={n}, {len(samples)} samples")
-    picks = np.unique(np.linspace(0, len(samples) - 1, min(n, len(samples))).round().astype(int))
-    cols = math.ceil(math.sqrt(len(picks)))
-    rows = math.ceil(len(picks) / cols)
-    sheet = np.zeros((rows * tile, cols * tile, 3), np.uint8)
-    for i, index in enumerate(picks):
-        r, c = divmod(i, cols)
-        sheet[r * tile:(r + 1) * tile, c * tile:(c + 1) * tile] = _tile(samples[index], tile)
-    return sheet
-
-
-def save_png(path: str, image: np.ndarray) -> None:
-    """Writes a BGR image as PNG, atomically."""
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise DataError(f"{path}: PNG encoding failed")
-    write_bytes(path, data.tobytes())
+    spread = np.linspace(0, len(samples) - 1, min(n, len(samples))).round().astype(int)
+    picks = [samples[i] for i in np.unique(spread)]
+    images = []
+    for sample in picks:
+        image = cv2.imread(sample.image_path, cv2.IMREAD_COLOR)
+        if image is None:
+            raise DataError(f"{sample.source}: cannot decode image {sample.image_path}")
+        images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return plots.contact_sheet(images, [s.points for s in picks], path, cols=math.ceil(math.sqrt(len(picks))),
+                               color=plots.point_colors(len(picks[0].points)), tile_size=tile,
+                               labels=[s.source.rsplit(":", 1)[-1] for s in picks],
+                               boxes=[s.box for s in picks])
