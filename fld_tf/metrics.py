@@ -1,7 +1,8 @@
 """Landmark accuracy: NME, failure rate, CED and its AUC.
 
 Shape legend: N faces, K points, 2 coordinates (x, y). The numpy functions are the reference;
-evaluation, export parity and the Keras metric `NormalizedMeanError` all compute the same numbers.
+evaluation, export parity and the Keras metric (`fld_tf.keras_metrics`) all compute the same numbers;
+this module needs only numpy, so drawing and prediction do not load TensorFlow.
 
 Every error here is a fraction of the scheme's normalising distance (inter-ocular for mtfl5), not a
 percentage: 0.05 means 5 % of the eye distance. Only `summarize` converts to percent, and its keys
@@ -12,8 +13,6 @@ from __future__ import annotations
 from typing import Dict, Tuple
 
 import numpy as np
-import tensorflow as tf
-import tf_keras as keras
 
 from fld_tf.schemes import PointScheme
 
@@ -161,7 +160,7 @@ def summarize(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme,
     }
 
 
-def _reference_weights(scheme: PointScheme) -> np.ndarray:
+def reference_weights(scheme: PointScheme) -> np.ndarray:
     """Weights `w` with shape `(K,)` so that `sum_k w_k p_k` is the normalising vector.
 
     `PointScheme.normalizing_distance` takes the distance between two group means, which is the
@@ -171,50 +170,3 @@ def _reference_weights(scheme: PointScheme) -> np.ndarray:
     for sign, group in zip((1.0, -1.0), scheme.nme_indices):
         weights[list(group)] += sign / len(group)
     return weights
-
-
-class NormalizedMeanError(keras.metrics.Metric):
-    """Keras metric: mean over samples of `nme`, from the model's flat output.
-
-    `y_true` and `y_pred` have shape `(B, 2K)`, interleaved `x0, y0, x1, y1, ...`, in normalised
-    crop coordinates. Crop coordinates are a similarity transform of image pixels (shift, scale,
-    rotation, mirror), which leaves a ratio of distances unchanged, so the value is the image NME.
-    The result is a fraction, like `nme`. A face with coincident reference points gives `inf`
-    (`nme` raises instead; a training batch cannot).
-    """
-
-    def __init__(self, scheme: PointScheme, name: str = "nme", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.scheme = scheme
-        self._weights = tf.constant(_reference_weights(scheme))
-        self.total = self.add_weight(name="total", initializer="zeros")
-        self.count = self.add_weight(name="count", initializer="zeros")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        k = self.scheme.num_points
-        # Cast first: under mixed precision y_pred is float16, too coarse for small errors.
-        gt = tf.reshape(tf.cast(y_true, self.dtype), (-1, k, 2))
-        pred = tf.reshape(tf.cast(y_pred, self.dtype), (-1, k, 2))
-        norm = tf.norm(tf.einsum("bkc,k->bc", gt, self._weights), axis=-1)
-        per_face = tf.reduce_mean(tf.norm(pred - gt, axis=-1), axis=-1) / norm
-        weights = tf.ones_like(per_face)
-        if sample_weight is not None:
-            weights = tf.reshape(tf.cast(sample_weight, self.dtype), tf.shape(per_face))
-        self.total.assign_add(tf.reduce_sum(per_face * weights))
-        self.count.assign_add(tf.reduce_sum(weights))
-
-    def result(self):
-        return tf.math.divide_no_nan(self.total, self.count)
-
-    def reset_state(self):
-        self.total.assign(0.0)
-        self.count.assign(0.0)
-
-    def get_config(self):
-        return {**super().get_config(), "scheme": self.scheme.name}
-
-    @classmethod
-    def from_config(cls, config):
-        from fld_tf.schemes import get_scheme
-        config = dict(config)
-        return cls(get_scheme(config.pop("scheme")), **config)

@@ -32,6 +32,7 @@ import numpy as np
 import fld_tf
 from export import model_card, runtime
 from fld_tf import geometry
+from fld_tf.plots import draw_points
 from fld_tf.detect import DetectorError, FaceDetector, FaceTracker, OneEuroFilter, plausible_step
 from fld_tf.io import atomic_path, write_bytes
 
@@ -171,8 +172,6 @@ def track_video(frames: Iterator[Tuple[float, np.ndarray]], landmarker: Landmark
 
 def annotate(image: np.ndarray, faces: List[Face]) -> np.ndarray:
     """A copy of the RGB image with each face's points (green), crop square (yellow) and box (blue)."""
-    from fld_tf.plots import draw_points  # imports TensorFlow (via fld_tf.metrics): only when drawing
-
     out = np.ascontiguousarray(image).copy()
     for face in faces:
         cx, cy, side = [float(v) for v in face.square]

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from fld_tf import distribute, evaluate, geometry, losses, metrics, pipeline
+from fld_tf import distribute, evaluate, geometry, keras_metrics, losses, pipeline
 from fld_tf.config import Config, ConfigError, load_config, save_config
 from fld_tf.data import tfrecord
 from fld_tf.data.download import resolve_root
@@ -83,7 +83,7 @@ def compile_model(model, cfg: Config, scheme, steps_per_epoch: int, replicas: in
         loss["attributes"] = losses.attribute_loss(ATTRIBUTE_CLASSES[scheme.name])
         weights["attributes"] = cfg.train.attribute_weight
     model.compile(optimizer=build_optimizer(cfg.train, steps_per_epoch, replicas), loss=loss,
-                  loss_weights=weights, metrics={"landmarks": [metrics.NormalizedMeanError(scheme)]},
+                  loss_weights=weights, metrics={"landmarks": [keras_metrics.NormalizedMeanError(scheme)]},
                   jit_compile=cfg.train.jit_compile)
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fld_tf import metrics
+from fld_tf import keras_metrics, metrics
 from fld_tf.schemes import SCHEMES, PointScheme
 
 MTFL5 = SCHEMES["mtfl5"]
@@ -129,7 +129,7 @@ def _random_faces(scheme, n, seed):
                                     PointScheme("g4", ("a", "b", "c", "d"), (), ((0, 2), (1, 3)))])
 def test_keras_metric_matches_numpy(scheme):
     pred, gt = _random_faces(scheme, 24, seed=scheme.num_points)
-    metric = metrics.NormalizedMeanError(scheme)
+    metric = keras_metrics.NormalizedMeanError(scheme)
     flat = lambda a: a.reshape(len(a), -1).astype(np.float32)  # noqa: E731
     # Two batches of different sizes: the result is the mean over all 24 faces.
     metric.update_state(flat(gt[:10]), flat(pred[:10]))
@@ -144,6 +144,6 @@ def test_keras_metric_matches_numpy(scheme):
 
 
 def test_keras_metric_config_round_trip():
-    metric = metrics.NormalizedMeanError(MTFL5, name="val_nme")
-    clone = metrics.NormalizedMeanError.from_config(metric.get_config())
+    metric = keras_metrics.NormalizedMeanError(MTFL5, name="val_nme")
+    clone = keras_metrics.NormalizedMeanError.from_config(metric.get_config())
     assert clone.scheme is MTFL5 and clone.name == "val_nme"

@@ -97,13 +97,6 @@ def layout_problems(root: str, spec: DatasetSpec) -> List[str]:
     return problems
 
 
-def verify_layout(root: str, dataset: str = "mtfl") -> None:
-    """Raises `DataError` listing every problem with the layout of `root`."""
-    problems = layout_problems(root, _spec(dataset))
-    if problems:
-        raise DataError(f"{root}: not a complete {dataset!r} dataset: {'; '.join(problems)}")
-
-
 def _spec(dataset: str) -> DatasetSpec:
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}")

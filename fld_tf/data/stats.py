@@ -14,6 +14,7 @@ from typing import Dict, Sequence, Tuple
 import cv2
 import numpy as np
 
+from fld_tf import plots
 from fld_tf.data.readers import ReadResult, image_size
 from fld_tf.data.sample import DataError, Sample
 from fld_tf.io import atomic_path
@@ -111,8 +112,6 @@ def contact_sheet(samples: Sequence[Sample], path: str, n: int = 16, tile: int =
     Returns:
       the RGB sheet, `cols = ceil(sqrt(m))` tiles wide for `m = min(n, len(samples))`.
     """
-    from fld_tf import plots  # matplotlib and OpenCV drawing: only for `show`
-
     if n < 1 or not samples:
         raise ValueError(f"contact sheet needs n >= 1 and samples, got n={n}, {len(samples)} samples")
     spread = np.linspace(0, len(samples) - 1, min(n, len(samples))).round().astype(int)
