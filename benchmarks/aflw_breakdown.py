@@ -8,9 +8,9 @@ constant offset between the AFLW test annotations and what a model trained on th
 annotations predicts; the script also prints the NME with that offset removed, an oracle figure
 (fitted on the test set itself) that says how much of the error the offset is, not a result.
 """
-import numpy as np
 
 from aflw_test import load, parse_args
+from fld_tf import metrics
 
 POSES = ("left profile", "left", "frontal", "right", "right profile")
 
@@ -30,13 +30,13 @@ def main():
             for p, label in enumerate(POSES):
                 sel = pose == p
                 print(f"  {label}: {sel.sum()} faces, NME {errors[sel].mean():.2f}%, "
-                      f"failure {100 * (errors[sel] > 10).mean():.1f}%")
+                      f"failure {100 * metrics.failure_rate(errors[sel] / 100):.1f}%")
     pred, gt = t.to_image(plain), t.arrays["points"]
     iod = t.scheme.normalizing_distance(gt)[:, None, None]
     offset = ((pred - gt) / iod).mean((0, 1))
     print(f"mean signed error x, y: {100 * offset[0]:+.2f}%, {100 * offset[1]:+.2f}% of the inter-ocular "
           f"distance ({(pred - gt).mean((0, 1)).round(2).tolist()} px)")
-    oracle = 100 * np.mean(np.linalg.norm(pred - offset * iod - gt, axis=2).mean(1) / iod[:, 0, 0])
+    oracle = 100 * metrics.nme(pred - offset * iod, gt, t.scheme).mean()
     print(f"oracle, that offset removed (fitted on the test set; not a result): NME {oracle:.2f}%")
 
 

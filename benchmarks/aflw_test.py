@@ -43,7 +43,6 @@ def load(run: str, data_root: str) -> AflwTest:
     images = np.concatenate([x for x, _ in dataset.as_numpy_iterator()])
 
     def to_image(crop_points):
-        crop_points = np.asarray(crop_points).reshape(len(images), -1, 2)
-        return np.stack([geometry.decode(c, sq, size) for c, sq in zip(crop_points, arrays["square"])])
+        return geometry.decode_faces(crop_points, arrays["square"], size)
 
     return AflwTest(cfg, scheme, landmark_model(evaluate.load_model(run)), arrays, images, to_image)

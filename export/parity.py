@@ -63,12 +63,6 @@ class TestSet:
         return self._crops[key]
 
 
-def decode(outputs: np.ndarray, squares: np.ndarray, size: int) -> np.ndarray:
-    """Model outputs `(N, 2K)` -> image points `(N, K, 2)` (as `fld_tf.evaluate.predict_points`)."""
-    crop = outputs.reshape(len(outputs), -1, 2)
-    return np.stack([geometry.decode(c, sq, size) for c, sq in zip(crop, squares)])
-
-
 def card_problems(card: Dict, io: Dict) -> List[str]:
     """Where the card disagrees with the model it describes."""
     problems = []
@@ -88,7 +82,7 @@ def predict_points(model: bytes, card: Dict, tests: TestSet) -> np.ndarray:
     """Image points `(N, K, 2)` the model predicts on the test set, fed as its card says."""
     images, squares = tests.crops(card)
     outputs = runtime.predict(model, images, dtype=card["input"]["dtype"])
-    return decode(outputs, squares, model_card.input_size(card))
+    return geometry.decode_faces(outputs, squares, model_card.input_size(card))
 
 
 def evaluate_model(name: str, model: bytes, card: Dict, tests: TestSet, profile: TargetProfile) -> Dict:
@@ -121,7 +115,7 @@ def evaluate_model(name: str, model: bytes, card: Dict, tests: TestSet, profile:
 def compare_reference(model, images, squares, size, points, tests, scheme, count) -> Dict:
     """XNNPACK (default resolver) against the reference kernels on the first `count` images."""
     n = min(count, len(images))
-    ref_points = decode(runtime.predict(model, images[:n], reference=True), squares[:n], size)
+    ref_points = geometry.decode_faces(runtime.predict(model, images[:n], reference=True), squares[:n], size)
     gt = tests.points[:n]
     nme_fast, nme_ref = metrics.nme(points[:n], gt, scheme), metrics.nme(ref_points, gt, scheme)
     diff = point_difference(points[:n], ref_points, gt, scheme)

@@ -25,13 +25,21 @@ from fld_tf.schemes import PointScheme, get_scheme
 GRID_FACES = 32
 
 
-def predict_points(model: keras.Model, dataset, arrays: Dict, size: int) -> np.ndarray:
-    """Runs `model` over an eval `dataset` and maps its outputs to image pixels, `(N, K, 2)`."""
-    outputs = model.predict(dataset.map(lambda x, y: x), verbose=0)
-    if isinstance(outputs, dict):
-        outputs = outputs["landmarks"]
-    crop = np.asarray(outputs, np.float32).reshape(len(arrays["path"]), -1, 2)
-    return np.stack([geometry.decode(c, sq, size) for c, sq in zip(crop, arrays["square"])])
+def predict_crops(model: keras.Model, dataset, keep: int = 0):
+    """Runs `model` over an eval `dataset` in one pass.
+
+    Returns:
+      `(outputs, images)`: normalised crop coordinates `(N, K, 2)`, and the first `keep` input
+      images (uint8), kept on the way so that plotting them does not decode them again.
+    """
+    outputs, images = [], []
+    for x, _ in dataset:
+        out = model.predict_on_batch(x)
+        outputs.append(np.asarray(out["landmarks"] if isinstance(out, dict) else out, np.float32))
+        if len(images) < keep:
+            images.extend(x.numpy()[:keep - len(images)].astype(np.uint8))
+    crop = np.concatenate(outputs)
+    return crop.reshape(len(crop), -1, 2), images
 
 
 def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: str, list_path: str,
@@ -43,21 +51,19 @@ def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: st
       `metrics.summarize` of the list, plus the list path and crop rule.
     """
     size = cfg.model.input_size
-    samples, arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
+    _, arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
     dataset = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=False)
-    pred = predict_points(model, dataset, arrays, size)
+    crop_pred, images = predict_crops(model, dataset, keep=GRID_FACES)
+    pred = geometry.decode_faces(crop_pred, arrays["square"], size)
     gt = arrays["points"]
     summary = metrics.summarize(pred, gt, scheme)
     summary.update({"list": list_path, "format": fmt, "crop": crop})
     os.makedirs(out_dir, exist_ok=True)
     plots.plot_ced({name: metrics.nme(pred, gt, scheme)}, os.path.join(out_dir, f"ced_{name}.png"))
-    images = [x for x in dataset.unbatch().map(lambda x, y: x).take(GRID_FACES).as_numpy_iterator()]
     n = len(images)
-    crop_pred = np.stack([geometry.encode(p, sq, size) for p, sq in zip(pred[:n], arrays["square"][:n])])
     crop_gt = np.stack([geometry.encode(p, sq, size) for p, sq in zip(gt[:n], arrays["square"][:n])])
-    plots.prediction_grid([im.astype(np.uint8) for im in images], crop_pred * size - 0.5,
-                          crop_gt * size - 0.5, os.path.join(out_dir, f"predictions_{name}.png"),
-                          scheme=scheme)
+    plots.prediction_grid(images, crop_pred[:n] * size - 0.5, crop_gt * size - 0.5,
+                          os.path.join(out_dir, f"predictions_{name}.png"), scheme=scheme)
     return summary
 
 

@@ -107,6 +107,12 @@ def decode(normalised: np.ndarray, square: np.ndarray, size: int, angle: float =
     return (uv @ m[:2, :2].T + m[:2, 2]).astype(np.float32)
 
 
+def decode_faces(outputs: np.ndarray, squares: np.ndarray, size: int) -> np.ndarray:
+    """Model outputs of N faces, `(N, 2K)` or `(N, K, 2)` normalised, -> image pixels `(N, K, 2)`."""
+    crop = np.asarray(outputs).reshape(len(squares), -1, 2)
+    return np.stack([decode(c, sq, size) for c, sq in zip(crop, squares)])
+
+
 def to_uint8(values: np.ndarray) -> np.ndarray:
     """Rounds resampled float pixels the way every consumer must: floor(v + 0.5), clipped."""
     return np.clip(np.floor(np.asarray(values, np.float32) + 0.5), 0, 255).astype(np.uint8)
