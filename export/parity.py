@@ -26,7 +26,7 @@ from export import model_card, report, runtime
 from export.targets import TargetProfile, check_report, load_target
 from export.variants import VARIANTS
 from fld_tf import geometry, metrics, pipeline, plots
-from fld_tf.config import ConfigError, DataConfig
+from fld_tf.config import ConfigError, DataConfig, ExportConfig
 from fld_tf.data.download import resolve_root
 from fld_tf.data.readers import FORMATS
 from fld_tf.data.sample import DataError
@@ -197,7 +197,8 @@ def add_test_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", default=None, help="dataset folder (else $FLD_DATA/mtfl, else the cache)")
     parser.add_argument("--image-root", default=None, help="folder the list's image paths are under")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N test faces (0: all)")
-    parser.add_argument("--target", default="android-arm64", help="target profile name or YAML path")
+    parser.add_argument("--target", default=None,
+                        help="target profile name or YAML path (default: export.target, android-arm64)")
 
 
 def read_tests(args, scheme: PointScheme, dataset: str = "mtfl") -> TestSet:
@@ -214,7 +215,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=None, help="report folder (default: the first model's folder)")
     args = parser.parse_args(argv)
     try:
-        profile = load_target(args.target)
+        profile = load_target(args.target or ExportConfig().target)
         models = load_models(args.models)
         tests = read_tests(args, model_card.scheme_of(models[0][2]))
         out = args.out or (args.models[0] if os.path.isdir(args.models[0]) else os.path.dirname(args.models[0]))

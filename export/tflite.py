@@ -148,8 +148,8 @@ def main(argv=None) -> int:
     try:
         if args.selective < 0:
             raise ValueError(f"--selective must be 0 (off) or positive, got {args.selective}")
-        profile = load_target(args.target)
         job = prepare(args)
+        profile = load_target(args.target or job.cfg.export.target)
         tests = None if args.no_parity else parity.read_tests(
             argparse.Namespace(**{**vars(args), "data_root": args.data_root or job.cfg.data.root}), job.scheme,
             job.cfg.data.dataset)

@@ -52,15 +52,16 @@ def random_photometric(image, seed, aug):
     if aug.hue:
         x = tf.image.stateless_random_hue(x, aug.hue, seeds[3])
     x = tf.clip_by_value(x, 0.0, 1.0)
+    # tf.cond, not tf.where: only the chosen branch runs, and these run on every training image.
     if aug.grayscale:
-        grey = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
-        x = tf.where(_uniform(seeds[4], 0.0, 1.0) < aug.grayscale, grey, x)
+        x = tf.cond(_uniform(seeds[4], 0.0, 1.0) < aug.grayscale,
+                    lambda: tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x)), lambda: x)
     if aug.blur:
         sigma = _uniform(seeds[5], 0.5, 1.5)
-        x = tf.where(_uniform(seeds[6], 0.0, 1.0) < aug.blur, gaussian_blur(x, sigma), x)
+        x = tf.cond(_uniform(seeds[6], 0.0, 1.0) < aug.blur, lambda: gaussian_blur(x, sigma), lambda: x)
     if aug.occlusion:
-        x = tf.where(_uniform(seeds[7], 0.0, 1.0) < aug.occlusion,
-                     occlude(x, seeds[8], aug.occlusion_size), x)
+        x = tf.cond(_uniform(seeds[7], 0.0, 1.0) < aug.occlusion,
+                    lambda: occlude(x, seeds[8], aug.occlusion_size), lambda: x)
     return x * 255.0
 
 

@@ -48,7 +48,7 @@ class AugmentConfig:
     saturation: float = 0.3
     hue: float = 0.03
     grayscale: float = 0.1       # probability
-    blur: float = 0.2            # probability of a 3x3..7x7 Gaussian blur
+    blur: float = 0.2            # probability of a 7x7 Gaussian blur, sigma 0.5..1.5 px
     occlusion: float = 0.3       # probability of a random grey rectangle
     occlusion_size: float = 0.35  # largest rectangle side, as a fraction of the crop
 

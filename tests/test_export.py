@@ -221,3 +221,11 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, tiny_run, export_args, 
     assert code == 2
     assert err[-1].startswith("error: ") and message in err[-1], err
     assert not out.exists() or os.listdir(out) == []
+
+
+def test_the_configs_export_target_is_the_profile_without_target_option(tiny_run, export_args, tmp_path, capsys):
+    i = export_args.index("--target")
+    args = export_args[:i] + export_args[i + 2:]
+    code = tflite.main([tiny_run, "--out", str(tmp_path / "out"), *args, "-o", "export.target=pixel-9000"])
+    assert code == 2
+    assert "unknown target 'pixel-9000'" in capsys.readouterr().err
