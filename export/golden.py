@@ -69,7 +69,7 @@ def model_input(image: np.ndarray, square: np.ndarray, size: int) -> Tuple[np.nd
 
 def golden_vector(name: str, crop: str, sample, card: Dict, model: bytes, root: str) -> Tuple[Dict, bytes, bytes]:
     """`(json dict, png bytes, input bytes)` of one face."""
-    image = pipeline._decode(sample.image_path).numpy()  # the pipeline's own decoder (TF, RGB)
+    image = pipeline.decode_image(sample.image_path).numpy()
     height, width = image.shape[:2]
     size = model_card.input_size(card)
     square = geometry.crop_square(crop, model_card.crop_config(card), sample.points, sample.box, (width, height))

@@ -63,9 +63,7 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
     knows where features are; `gap` pools it away, which measured far worse for localisation.
     """
     if model_cfg.head == "spatial":
-        x = keras.layers.Conv2D(model_cfg.head_channels, 1, use_bias=False, name="head_conv")(features)
-        x = keras.layers.BatchNormalization(momentum=model_cfg.bn_momentum, name="head_bn")(x)
-        x = keras.layers.ReLU(6.0, name="head_relu")(x)
+        x = _conv_bn_relu(features, model_cfg.head_channels, 1, model_cfg.bn_momentum, "head")
         x = keras.layers.Flatten(name="head_flatten")(x)
     elif model_cfg.head == "gap":
         x = keras.layers.GlobalAveragePooling2D(name="head_pool")(features)

@@ -56,7 +56,8 @@ def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attribut
             "square": crop_squares(samples, crop_cfg, source), "attributes": attributes}
 
 
-def _decode(path):
+def decode_image(path):
+    """The one image decoder every consumer shares: RGB uint8 `(H, W, 3)`, accurate JPEG IDCT."""
     return _decode_bytes(tf.io.read_file(path))
 
 
@@ -73,7 +74,7 @@ def _decode_bytes(data):
 
 def _load_image(e):
     """Decodes an element's image: packed bytes (`image`) or a file (`path`)."""
-    return _decode_bytes(e["image"]) if "image" in e else _decode(e["path"])
+    return _decode_bytes(e["image"]) if "image" in e else decode_image(e["path"])
 
 
 def _context_square(square):

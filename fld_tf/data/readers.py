@@ -23,10 +23,8 @@ FORMATS = ("mtfl", "cuhk", "pts", "wflw", "csv")
 DEFAULT_SCHEMES = {"mtfl": "mtfl5", "cuhk": "mtfl5", "csv": "mtfl5", "pts": "ibug68", "wflw": "wflw98"}
 # Formats whose layout fixes the number of points; the others take it from the scheme.
 FORMAT_POINTS = {"mtfl": 5, "cuhk": 5, "wflw": 98}
-FORMAT_ATTRIBUTES = {
-    "mtfl": ("gender", "smile", "glasses", "pose"),
-    "wflw": ("pose", "expression", "illumination", "makeup", "occlusion", "blur"),
-}
+# Formats that carry attribute flags, in their schemes' `attribute_names` order.
+FORMAT_ATTRIBUTES = {fmt: get_scheme(DEFAULT_SCHEMES[fmt]).attribute_names for fmt in ("mtfl", "wflw")}
 IMAGE_EXTENSIONS = (".jpg", ".png", ".jpeg")
 ON_BAD = ("error", "skip")
 # A point more than this fraction of the image size beyond the border is an annotation error,
