@@ -17,7 +17,7 @@ from fld_tf.schemes import PointScheme, get_scheme
 class AflwTest:
     cfg: Config
     scheme: PointScheme
-    model: keras.Model          # the deployable landmark model
+    model: keras.Model          # the landmark model (`landmark_model`: no flip averaging)
     arrays: dict                # `pipeline.sample_arrays` of the test list (points, squares, attributes)
     images: np.ndarray          # `(N, S, S, 3)` eval crops, float32 pixels
     to_image: Callable          # `(N, 2K)` crop outputs -> `(N, K, 2)` image pixels
@@ -38,7 +38,7 @@ def load(run: str, data_root: str) -> AflwTest:
     cfg = evaluate.run_config(run)
     scheme = get_scheme(cfg.data.scheme)
     size = cfg.model.input_size
-    _, arrays = pipeline.read_split(cfg.data, data_root, "testing.txt", "mtfl", "image", scheme)
+    arrays = pipeline.read_split(cfg.data, data_root, "testing.txt", "mtfl", "image", scheme)
     dataset = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=False)
     images = np.concatenate([x for x, _ in dataset.as_numpy_iterator()])
 

@@ -10,13 +10,11 @@ import argparse
 import time
 
 import fld_tf  # noqa: F401
-import numpy as np
-import tensorflow as tf
 
-from fld_tf import pipeline, train
+from fld_tf import pipeline
 from fld_tf.config import load_config
-from fld_tf.model import build_model
 from fld_tf.schemes import get_scheme
+from train_step import step_rate
 
 
 def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
@@ -29,22 +27,6 @@ def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
     for _ in range(batches):
         next(it)
     return batches * cfg.data.batch_size / (time.perf_counter() - start)
-
-
-def step_rate(cfg, scheme, steps: int) -> float:
-    model = build_model(cfg.model, scheme)
-    train.compile_model(model, cfg, scheme, steps_per_epoch=100)
-    b, s = cfg.data.batch_size, cfg.model.input_size
-    x = tf.random.uniform([b, s, s, 3], 0, 255)
-    y = {"landmarks": tf.random.uniform([b, 2 * scheme.num_points])}
-    if "attributes" in model.output_names:
-        y["attributes"] = tf.zeros([b, len(scheme.attribute_names)], tf.int32)
-    for _ in range(3):
-        model.train_on_batch(x, y)
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(x, y)
-    return steps * b / (time.perf_counter() - start)
 
 
 def main():
@@ -61,7 +43,7 @@ def main():
                                     cfg.data.train_format, scheme)[:args.images]
     arrays = pipeline.sample_arrays(samples, cfg.data.crop, cfg.data.train_crop, len(scheme.attribute_names))
     p = pipeline_rate(cfg, scheme, arrays, args.batches)
-    t = step_rate(cfg, scheme, args.steps)
+    t = step_rate(cfg, scheme, args.steps)[1] * cfg.data.batch_size
     print(f"pipeline: {p:.0f} images/s  training step: {t:.0f} images/s  ratio: {p / t:.1f}x "
           f"(batch {cfg.data.batch_size}, input {cfg.model.input_size}, alpha {cfg.model.alpha})")
 

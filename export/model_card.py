@@ -19,7 +19,7 @@ from typing import Any, Dict, Optional, Tuple
 import flatbuffers
 from ai_edge_litert import schema_py_generated as schema
 
-from fld_tf.config import CropConfig, ModelConfig, to_dict
+from fld_tf.config import CropConfig, ModelConfig, section_from_dict, to_dict
 from fld_tf.io import write_bytes, write_json
 from fld_tf.schemes import PointScheme
 
@@ -72,9 +72,10 @@ def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metr
         "model_file": f"{name}.{variant}.tflite",
         "input": model_input,
         "output": {"name": "landmarks", "shape": list(io["output"]["shape"]), "dtype": io["output"]["dtype"],
-                   "layout": "xy_interleaved", "space": "crop_normalized"},
+                   "layout": "xy_interleaved", "space": "crop_normalized",
+                   "flip_averaged": cfg.model.flip_test},
         "scheme": scheme.to_dict(),
-        "crop": {**crop_to_dict(cfg.data.crop), **SAMPLING},
+        "crop": {**to_dict(cfg.data.crop), **SAMPLING},
         "metrics": metrics,
         "training": {"data": f"{cfg.data.dataset.upper()} {cfg.data.train_list}",
                      "config": to_dict(cfg.model)},
@@ -84,17 +85,9 @@ def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metr
     return card
 
 
-def crop_to_dict(crop: CropConfig) -> Dict:
-    return {"landmark_scale": crop.landmark_scale, "landmark_shift": list(crop.landmark_shift),
-            "box_scale": crop.box_scale, "box_shift": list(crop.box_shift)}
-
-
 def crop_config(card: Dict) -> CropConfig:
     """The card's crop rule as the `CropConfig` that `fld_tf.geometry` / `fld_tf.pipeline` take."""
-    crop = card["crop"]
-    return CropConfig(landmark_scale=float(crop["landmark_scale"]),
-                      landmark_shift=tuple(float(v) for v in crop["landmark_shift"]),
-                      box_scale=float(crop["box_scale"]), box_shift=tuple(float(v) for v in crop["box_shift"]))
+    return section_from_dict(CropConfig, card["crop"], card.get("model_file", "model card"), "crop.")
 
 
 def scheme_of(card: Dict) -> PointScheme:
@@ -173,6 +166,11 @@ def _name(value) -> str:
 
 def read_card(path: str) -> Dict:
     """Reads and checks a card from a `.json` file or from inside a `.tflite`."""
+    return _read(path)[1]
+
+
+def _read(path: str) -> Tuple[bytes, Dict]:
+    """`(file bytes, checked card)` of a `.tflite` (embedded card) or a card `.json`."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -187,7 +185,7 @@ def read_card(path: str) -> Dict:
             card = json.loads(data.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as e:
             raise CardError(f"{path}: not valid JSON: {e}") from None
-    return check_card(card, path)
+    return data, check_card(card, path)
 
 
 def read_model(path: str) -> Tuple[bytes, Dict]:
@@ -197,8 +195,10 @@ def read_model(path: str) -> Tuple[bytes, Dict]:
     Raises:
       CardError: no readable card, or the card's model file cannot be read (names the file).
     """
-    card = read_card(path)
-    model_path = path if path.endswith(".tflite") else os.path.join(os.path.dirname(path), card["model_file"])
+    data, card = _read(path)
+    if path.endswith(".tflite"):
+        return data, card
+    model_path = os.path.join(os.path.dirname(path), card["model_file"])
     try:
         with open(model_path, "rb") as f:
             return f.read(), card

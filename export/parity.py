@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import platform
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -23,7 +24,7 @@ import fld_tf  # noqa: F401
 import numpy as np
 
 from export import model_card, report, runtime
-from export.targets import TargetProfile, check_report, load_target
+from export.targets import TargetProfile, check_report, latency_gated, load_target
 from export.variants import VARIANTS
 from fld_tf import geometry, metrics, pipeline, plots
 from fld_tf.config import ConfigError, DataConfig, ExportConfig
@@ -150,7 +151,8 @@ def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile, 
         result.pop("_points")
     summary = {"list": {"name": tests.name, "path": tests.list_path, "format": tests.fmt, "crop": tests.crop,
                         "count": len(tests.samples)},
-               "target": dataclasses.asdict(profile), "variants": results}
+               "target": dataclasses.asdict(profile), "host": platform.machine(),
+               "latency_gated": latency_gated(profile), "variants": results}
     summary["failures"] = check_report(summary, profile)
     return summary
 
@@ -169,9 +171,8 @@ def load_models(paths: Sequence[str]) -> List[Model]:
         raise FileNotFoundError(f"{', '.join(paths)}: no .tflite models found")
     models, seen = [], {}
     for path in files:
-        with open(path, "rb") as f:
-            card = model_card.read_card(path)
-            models.append((os.path.basename(path), f.read(), card))
+        data, card = model_card.read_model(path)
+        models.append((os.path.basename(path), data, card))
         if card["variant"] in seen:
             raise ValueError(f"{path}: a second {card['variant']} model (also {seen[card['variant']]}); "
                              "pass the files of one export")

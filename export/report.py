@@ -72,6 +72,10 @@ def markdown(summary: Dict) -> str:
             lines += ["", f"## {variant}: ops with float tensors", ""] + [f"- {op}" for op in r["float_ops"]]
         if r.get("gpu"):
             lines += ["", f"## {variant}: GPU delegate analyzer", "", "```", r["gpu"]["report"], "```"]
+    if summary.get("latency_gated") is False:
+        lines += ["", f"Latency was timed on {summary['host']}, which the target's int8-vs-float32 latency "
+                      f"check does not cover ({', '.join(summary['target']['latency_hosts'])}): reported, "
+                      "not gated."]
     failures = summary["failures"]
     lines += ["", "## Result", ""] + ([f"- FAIL {f}" for f in failures] if failures else ["PASS: every check"])
     return "\n".join(lines) + "\n"

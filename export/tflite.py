@@ -32,7 +32,7 @@ from fld_tf.config import ConfigError
 from fld_tf.data.download import resolve_root
 from fld_tf.data.sample import DataError
 from fld_tf.evaluate import load_model, run_config
-from fld_tf.model import landmark_model
+from fld_tf.model import deployable, landmark_model
 from fld_tf.schemes import get_scheme
 
 
@@ -49,6 +49,10 @@ class Job:
     source: str
     root: Optional[str] = None
     images: Optional[np.ndarray] = None  # representative images, when a variant needs them
+
+    def deployable(self, model):
+        """`model` (the landmark model or its QAT version) as converted: flip averaging when on."""
+        return deployable(model, self.cfg.model, self.scheme)
 
 
 def load_checked_model(path: str, cfg, scheme):
@@ -95,7 +99,7 @@ def export_variant(job: Job, variant: str, data: Optional[bytes] = None, extra: 
             model = quantize.quantization_aware(job.model, job.images)
             quantize.fine_tune(model, job.cfg, job.scheme, job.root)
         representative = quantize.representative_fn(job.images) if job.images is not None else None
-        data = convert(model, variant, representative)
+        data = convert(job.deployable(model), variant, representative)
     card = model_card.build_card(job.cfg, job.scheme, job.name, variant, runtime.io_details(data), {},
                                  job.source, extra)
     return card["model_file"], data, card
@@ -107,7 +111,7 @@ def retry_selective(job: Job, models: List, summary: Dict, tests, profile, count
     plain = summary["variants"]["int8"]
     bound = profile.rule("int8").max_nme_increase_pp if profile.rule("int8") else None
     reference = summary["variants"]["float32"]["metrics"]["nme_percent"]
-    search = selective.SelectiveInt8(job.model, job.images)
+    search = selective.SelectiveInt8(job.deployable(job.model), job.images)
     for n in range(1, count + 1):
         data, debug = search.quantize(n)
         points = parity.predict_points(data, export_variant(job, "int8", data)[2], tests)

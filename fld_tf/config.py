@@ -98,6 +98,7 @@ class ModelConfig:
     dropout: float = 0.1
     bn_momentum: float = 0.99    # Keras' 0.999 lags the weights in short from-scratch runs
     attribute_head: bool = True  # auxiliary attribute outputs (TCDCN); not exported
+    flip_test: bool = True       # evaluate and export the average with the mirrored image's points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,7 +112,7 @@ class TrainConfig:
     wing_w: float = 10.0
     wing_epsilon: float = 2.0
     attribute_weight: float = 0.1
-    hard_fraction: float = 1.0   # keep the hardest fraction of each batch (MTCNN: 0.7); 1 disables
+    hard_fraction: float = 0.7   # keep the hardest fraction of each batch (MTCNN: 0.7); 1 disables
     # Weight each sample's loss by its class of this attribute: inverse class frequency to
     # balance_power, mean 1 (PFLD's attribute weighting); "" (default) or a scheme without it: off.
     # Measured with "pose" and 0.5: profiles gained, frontal faces lost more (BENCHMARKS.md).
@@ -156,6 +157,13 @@ def _build(cls, values: Any, where: str, path: str):
             raise ConfigError(f"{where}: unknown key {path + str(key)!r}{hint}")
         kwargs[key] = _coerce(hints[key], value, where, f"{path}{key}")
     return cls(**kwargs)
+
+
+def section_from_dict(cls, values: Dict, where: str, path: str = ""):
+    """One config section (e.g. `CropConfig`) from plain values, checked as a YAML file's are;
+    keys that are not the section's fields are ignored."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return _build(cls, {k: v for k, v in values.items() if k in names}, where, path)
 
 
 def _coerce(hint, value, where: str, key: str):

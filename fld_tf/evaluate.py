@@ -3,6 +3,7 @@
 Usage:
   python -m fld_tf.evaluate runs/default --list testing.txt --format mtfl --crop image
   python -m fld_tf.evaluate runs/default/model.keras --list cuhk/testImageList.txt --format cuhk
+  python -m fld_tf.evaluate runs/default --list testing.txt --crop image -o model.flip_test=false
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from fld_tf.config import Config, ConfigError, load_config
 from fld_tf.data.readers import FORMATS
 from fld_tf.data.sample import DataError
 from fld_tf.io import write_json
+from fld_tf.model import deployable
 from fld_tf.schemes import PointScheme, get_scheme
 
 GRID_FACES = 32
@@ -51,7 +53,7 @@ def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: st
       `metrics.summarize` of the list, plus the list path and crop rule.
     """
     size = cfg.model.input_size
-    _, arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
+    arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
     dataset = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=False)
     crop_pred, images = predict_crops(model, dataset, keep=GRID_FACES)
     pred = geometry.decode_faces(crop_pred, arrays["square"], size)
@@ -101,7 +103,7 @@ def main(argv=None) -> int:
     try:
         cfg = run_config(args.model, args.override)
         scheme = get_scheme(cfg.data.scheme)
-        model = load_model(args.model)
+        model = deployable(load_model(args.model), cfg.model, scheme)
         root = args.data_root or os.getcwd()
         name = args.name or os.path.splitext(os.path.basename(args.list.rstrip("/")))[0]
         out = args.out or os.path.join(args.model if os.path.isdir(args.model)

@@ -3,12 +3,14 @@
 The model takes raw RGB pixels (float 0..255, shape `(B, S, S, 3)`) and normalises them itself, so
 the exported `.tflite` takes camera pixels directly. It outputs `landmarks`: `(B, 2K)` normalised
 crop coordinates, interleaved x, y. With `attribute_head` it has a second, training-only output
-`attributes` of concatenated attribute logits.
+`attributes` of concatenated attribute logits. `deployable` turns it into what evaluation and export
+run: landmarks only, averaged with the mirrored image's prediction when `flip_test` is on.
 """
 from __future__ import annotations
 
 import fld_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 import numpy as np
+import tensorflow as tf
 import tf_keras as keras
 
 from fld_tf.schemes import PointScheme
@@ -137,7 +139,66 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
 
 
 def landmark_model(model: keras.Model) -> keras.Model:
-    """The deployable part: image in, `landmarks` out (drops training-only outputs)."""
-    if model.output_names == ["landmarks"]:
+    """Image in, `landmarks` out (drops training-only outputs); the model that is saved and
+    quantisation-aware trained."""
+    if len(model.outputs) == 1:  # already is (TFMOT's QAT copy names its output quant_landmarks)
         return model
     return keras.Model(model.input, model.get_layer("landmarks").output, name=model.name)
+
+
+@keras.saving.register_keras_serializable("fld_tf")
+class MirrorBatch(keras.layers.Layer):
+    """`(B, H, W, C)` images -> `(2B, H, W, C)`: each image followed by its mirror image."""
+
+    def call(self, images):
+        pairs = tf.stack([images, tf.reverse(images, axis=[2])], axis=1)
+        return tf.reshape(pairs, [-1, *images.shape[1:]])
+
+
+@keras.saving.register_keras_serializable("fld_tf")
+class MergeMirrored(keras.layers.Layer):
+    """`(2B, 2K)` crop points predicted on a `MirrorBatch` -> `(B, 2K)`: the mirror image's points
+    mapped back (x -> 1 - x, left and right points swapped) and averaged with the image's own.
+
+    All of it is one fixed linear map of each image's `4K` values (a single FULLY_CONNECTED in
+    TFLite): in int8 every further op would round the points to the output step once more.
+    """
+
+    def __init__(self, flip_indices, **kwargs):
+        super().__init__(**kwargs)
+        self.flip_indices = [int(i) for i in flip_indices]
+        k = len(self.flip_indices)
+        weights, bias = np.zeros((4 * k, 2 * k), np.float32), np.zeros(2 * k, np.float32)
+        for j, m in enumerate(self.flip_indices):  # point j of the image is point m of its mirror
+            weights[2 * j, 2 * j] = weights[2 * j + 1, 2 * j + 1] = 0.5
+            weights[2 * k + 2 * m, 2 * j], bias[2 * j] = -0.5, 0.5  # x = (x + 1 - x_mirror) / 2
+            weights[2 * k + 2 * m + 1, 2 * j + 1] = 0.5
+        self._matrix, self._offset = tf.constant(weights), tf.constant(bias)
+
+    def call(self, points):
+        pairs = tf.reshape(points, [-1, 2 * points.shape[-1]])
+        return tf.matmul(pairs, self._matrix) + self._offset
+
+    def get_config(self):
+        return {**super().get_config(), "flip_indices": self.flip_indices}
+
+
+def deployable(model: keras.Model, model_cfg, scheme: PointScheme) -> keras.Model:
+    """What evaluation and export run: `landmark_model`, wrapped in test-time flip averaging when
+    `model_cfg.flip_test` is on (mmpose's `flip_test`).
+
+    The flip runs inside the model, as a batch of two per image, so the exported `.tflite` keeps its
+    one-image interface and every runtime gets the averaged points without code of its own; it
+    doubles the backbone's work per face.
+    """
+    model = landmark_model(model)
+    if not model_cfg.flip_test:
+        return model
+    image = keras.Input(model.input_shape[1:], name="image")
+    # float32 under a mixed-precision policy too, like the soft-argmax: pixels and points in float16
+    # would lose what the flip gains.
+    points = model(MirrorBatch(dtype="float32", name="mirror")(image))
+    if isinstance(points, dict):  # a model built without the attribute head keeps a dict output
+        points = points["landmarks"]
+    points = MergeMirrored(scheme.flip_indices, dtype="float32", name="landmarks")(points)
+    return keras.Model(image, points, name=f"{model.name}_flip")

@@ -48,12 +48,9 @@ def crop_squares(samples: Sequence[Sample], crop_cfg, source: str) -> np.ndarray
 
 def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attributes: int = 0) -> Dict:
     """Column arrays for `tf.data`: path, points `(N, K, 2)`, square `(N, 3)`, attributes `(N, A)`."""
-    columns = samples_to_arrays(samples)
-    attributes = np.full((len(samples), num_attributes), -1, np.int32)
-    width = min(num_attributes, columns["attributes"].shape[1])
-    attributes[:, :width] = columns["attributes"][:, :width]
+    columns = samples_to_arrays(samples, num_attributes)
     return {"path": columns["paths"], "points": columns["points"],
-            "square": crop_squares(samples, crop_cfg, source), "attributes": attributes}
+            "square": crop_squares(samples, crop_cfg, source), "attributes": columns["attributes"]}
 
 
 def decode_image(path):
@@ -238,10 +235,9 @@ def read_samples(data_cfg, root: str, list_path: str, fmt: str, scheme: PointSch
 
 def read_split(data_cfg, root: str, list_path: str, fmt: str, crop_source: str,
                scheme: PointScheme, image_root: Optional[str] = None):
-    """`read_samples`, then `(samples, arrays)` ready for `build_dataset`."""
+    """`read_samples`, then the arrays `build_dataset` takes."""
     samples = read_samples(data_cfg, root, list_path, fmt, scheme, image_root)
-    arrays = sample_arrays(samples, data_cfg.crop, crop_source, len(scheme.attribute_names))
-    return samples, arrays
+    return sample_arrays(samples, data_cfg.crop, crop_source, len(scheme.attribute_names))
 
 
 def record_split_counts(data_cfg, files: Sequence[str]):

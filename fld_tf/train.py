@@ -36,7 +36,7 @@ from fld_tf.data.download import resolve_root
 from fld_tf.data.sample import DataError
 from fld_tf.distribute import STRATEGIES
 from fld_tf.io import atomic_path, write_json
-from fld_tf.model import ATTRIBUTE_CLASSES, build_model, landmark_model
+from fld_tf.model import ATTRIBUTE_CLASSES, build_model, deployable, landmark_model
 from fld_tf.schemes import get_scheme
 
 
@@ -68,8 +68,12 @@ def build_optimizer(train_cfg, steps_per_epoch: int, replicas: int = 1):
     return optimizer
 
 
-def mean_target(arrays, size: int) -> np.ndarray:
-    """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates."""
+def mean_target(arrays, cfg: Config) -> Optional[np.ndarray]:
+    """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates; None
+    for the heatmap head, which has no regression bias to start there."""
+    if cfg.model.head == "heatmap":
+        return None
+    size = cfg.model.input_size
     crops = [geometry.encode(p, sq, size) for p, sq in zip(arrays["points"], arrays["square"])]
     return np.mean(crops, axis=0).reshape(-1)
 
@@ -127,15 +131,15 @@ def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[s
     ]
 
 
-def save_deployable(model, run_dir: str) -> None:
-    """Writes the landmark-only model as `model.keras` and `saved_model/`, atomically."""
-    deploy = landmark_model(model)
+def save_deployable(model, serving, run_dir: str) -> None:
+    """Writes `model.keras` (the landmark model, which evaluation and export load) and
+    `saved_model/` (`serving`: what evaluation measures, flip averaging included), atomically."""
     with atomic_path(os.path.join(run_dir, "model.keras")) as tmp:
         os.remove(tmp)
-        deploy.save(tmp + ".keras")
+        landmark_model(model).save(tmp + ".keras")
         os.replace(tmp + ".keras", tmp)
     with atomic_path(os.path.join(run_dir, "saved_model"), is_dir=True) as tmp:
-        tf.saved_model.save(deploy, tmp)
+        tf.saved_model.save(serving, tmp)
 
 
 @dataclasses.dataclass
@@ -146,7 +150,7 @@ class Inputs:
     val: Optional[tf.data.Dataset]
     train_count: int
     val_count: int
-    mean_shape: np.ndarray  # (2K,) mean target, initialises the regression bias
+    mean_shape: Optional[np.ndarray]  # (2K,) mean target, initialises a regression head's bias
 
 
 def _list_path(cfg: Config, root: Optional[str]) -> str:
@@ -170,7 +174,7 @@ def list_inputs(cfg: Config, scheme, root: str, global_batch: int) -> Inputs:
         val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
         val_ds = pipeline.build_dataset(cfg.data, scheme, size, val_arrays, training=False,
                                         batch_size=global_batch)
-    return Inputs(train_ds, val_ds, len(train_samples), len(val_samples), mean_target(train_arrays, size))
+    return Inputs(train_ds, val_ds, len(train_samples), len(val_samples), mean_target(train_arrays, cfg))
 
 
 def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
@@ -190,7 +194,7 @@ def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -
         cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch,
         balance=balance if training else None)
     val_ds = build(False, "val") if n_val else None
-    return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, size))
+    return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, cfg))
 
 
 def _needs_root(cfg: Config) -> bool:
@@ -257,8 +261,8 @@ def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, 
     best = os.path.join(run_dir, "checkpoints", "best.weights.h5")
     if os.path.exists(best):
         plain.load_weights(best)
-    deploy = landmark_model(plain)
-    save_deployable(deploy, run_dir)
+    deploy = deployable(plain, cfg.model, scheme)
+    save_deployable(plain, deploy, run_dir)
     for item in cfg.data.eval_lists:
         summary = evaluate.evaluate_list(deploy, cfg, scheme, root, item.list, item.format, item.crop,
                                          run_dir, item.name)

@@ -69,7 +69,7 @@ RUNNER = textwrap.dedent('''
 
     make_callbacks = train.make_callbacks
     if jobs[0].get("skip_deploy"):
-        train.save_deployable = lambda model, run_dir: None  # not under test; saves time
+        train.save_deployable = lambda model, serving, run_dir: None  # not under test; saves time
     for job in jobs:
         train.make_callbacks = lambda *a, job=job, **k: make_callbacks(*a, **k) + [Probe(job)]
         try:

@@ -5,15 +5,18 @@ import pytest
 import tf_keras as keras
 
 from fld_tf.config import load_config
-from fld_tf.model import build_model, landmark_model
+from fld_tf.model import MergeMirrored, build_model, deployable, landmark_model
 from fld_tf.schemes import get_scheme
 
 MTFL5 = get_scheme("mtfl5")
 
 
+def _config(*overrides):
+    return load_config(None, ["model.input_size=64", "model.alpha=0.35", *overrides])
+
+
 def _model(*overrides):
-    cfg = load_config(None, ["model.input_size=64", "model.alpha=0.35", *overrides])
-    return build_model(cfg.model, MTFL5)
+    return build_model(_config(*overrides).model, MTFL5)
 
 
 def test_flat_graph_with_normalisation_inside_and_fast_batchnorm():
@@ -90,3 +93,40 @@ def test_fuse_is_depthwise_separable_and_the_1280_expansion_is_not_deployed():
     assert isinstance(deploy.get_layer("head_fuse_dw"), keras.layers.DepthwiseConv2D)
     assert deploy.get_layer("head_fuse_conv").kernel_size == (1, 1)
     assert {deploy.get_layer(f"head_up{i}").interpolation for i in (1, 2)} == {"bilinear"}
+
+
+def test_merge_mirrored_maps_the_mirrored_half_back_and_averages():
+    # Points (x, y) in MTFL5 order: left eye, right eye, nose, left mouth, right mouth.
+    plain = np.array([[0.30, 0.40, 0.70, 0.40, 0.50, 0.60, 0.35, 0.80, 0.65, 0.80]], np.float32)
+    # The same face predicted on the mirrored crop, slightly off: x -> 1 - x and left <-> right.
+    mirrored = np.array([[0.32, 0.42, 0.72, 0.40, 0.50, 0.62, 0.35, 0.78, 0.67, 0.80]], np.float32)
+    merged = MergeMirrored(MTFL5.flip_indices)(np.concatenate([plain, mirrored])).numpy()
+    # Mirrored mapped back by hand: left eye = 1 - right eye's x (1 - 0.72 = 0.28) at y 0.40, ...
+    back = np.array([[0.28, 0.40, 0.68, 0.42, 0.50, 0.62, 0.33, 0.80, 0.65, 0.78]])
+    np.testing.assert_allclose(merged, (plain + back) / 2, atol=1e-6)
+
+
+def test_flip_test_averages_with_the_mirrored_image_and_is_mirror_consistent():
+    # A dense stand-in: its points depend on where pixels are, so a wrong mirror, permutation or
+    # x -> 1 - x shows (an untrained backbone's heatmaps are near-uniform and could not tell).
+    image = keras.Input((8, 8, 3))
+    dense = keras.layers.Dense(10, name="landmarks")
+    plain = keras.Model(image, dense(keras.layers.Flatten()(image)))
+    rng = np.random.default_rng(0)
+    dense.set_weights([rng.normal(0, 0.01, (192, 10)).astype(np.float32), np.full(10, 0.5, np.float32)])
+    flip = deployable(plain, _config().model, MTFL5)
+    assert flip.output_names == ["landmarks"] and flip.output_shape == (None, 10)
+    off = deployable(plain, _config("model.flip_test=false").model, MTFL5)
+    assert not any(isinstance(layer, MergeMirrored) for layer in off.layers)
+
+    x = rng.uniform(0, 1, (2, 8, 8, 3)).astype(np.float32)
+    a = plain(x).numpy().reshape(2, 5, 2)
+    b = plain(x[:, :, ::-1]).numpy().reshape(2, 5, 2)[:, MTFL5.flip_indices]
+    b[..., 0] = 1 - b[..., 0]
+    assert np.abs(a - b).max() > 0.01  # the two halves differ, so the average is not trivial
+    np.testing.assert_allclose(off(x).numpy().reshape(2, 5, 2), a, atol=1e-6)
+    out = flip(x).numpy().reshape(2, 5, 2)
+    np.testing.assert_allclose(out, (a + b) / 2, atol=1e-5)
+    mirrored = flip(x[:, :, ::-1]).numpy().reshape(2, 5, 2)[:, MTFL5.flip_indices]
+    mirrored[..., 0] = 1 - mirrored[..., 0]
+    np.testing.assert_allclose(mirrored, out, atol=1e-5)

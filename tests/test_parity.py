@@ -12,6 +12,7 @@ from export import model_card, parity, runtime, tflite
 from export.targets import load_target, check_report
 from fld_tf import evaluate
 from fld_tf.config import ConfigError
+from fld_tf.model import deployable
 from fld_tf.schemes import get_scheme
 
 pytest_plugins = ["fixtures_export"]  # tiny_run, tiny_export, export_args: trained once per session
@@ -42,8 +43,11 @@ def _damage(path, edit):
 def test_float32_nme_matches_fld_tf_evaluate(tiny_run, tiny_export, export_inputs, tmp_path):
     cfg = evaluate.run_config(tiny_run)
     root = export_inputs["root"]
-    summary = evaluate.evaluate_list(evaluate.load_model(tiny_run), cfg, get_scheme(cfg.data.scheme), root,
-                                     export_inputs["list"], "mtfl", "image", str(tmp_path), "aflw40", root)
+    scheme = get_scheme(cfg.data.scheme)
+    assert cfg.model.flip_test  # the export is flip-averaged: evaluate the same
+    model = deployable(evaluate.load_model(tiny_run), cfg.model, scheme)
+    summary = evaluate.evaluate_list(model, cfg, scheme, root, export_inputs["list"], "mtfl", "image",
+                                     str(tmp_path), "aflw40", root)
     harness = _parity(tiny_export)["variants"]["float32"]["metrics"]
     assert harness["count"] == summary["count"] == 40
     assert abs(harness["nme_percent"] - summary["nme_percent"]) < 0.01
@@ -155,7 +159,7 @@ def test_check_report_size_dtype_and_latency_rules():
         "int8": {"file": "m.int8.tflite", "bytes": 600_000, "metrics": metrics, "latency_ms": {"1": 2.0},
                  "io": {**io, "input": {"dtype": "float32", "quantization": {"scale": 1.02, "zero_point": 0}}},
                  "float_ops": ["MUL #0 (x)"]}}}
-    failures = check_report(summary, profile)
+    failures = check_report(summary, profile, host="aarch64")
     assert failures == [
         "int8: m.int8.tflite is 0.60 MB, larger than the target's 0.5 MB",
         "int8: input dtype is float32, the target requires uint8",
@@ -164,3 +168,7 @@ def test_check_report_size_dtype_and_latency_rules():
         "int8: 1 float op(s) in an integer-only model: MUL #0 (x)",
         "int8: 2.00 ms at 1 thread, slower than float32's 1.00 ms (tolerance 10%)",
     ]
+    # An x86 host's int8-vs-float32 timing does not stand for an arm64 phone's: reported, not gated.
+    assert profile.latency_hosts == ("aarch64", "arm64")
+    assert check_report(summary, profile, host="x86_64") == failures[:-1]
+    assert check_report(summary, dataclasses.replace(profile, latency_hosts=()), host="x86_64") == failures

@@ -215,6 +215,10 @@ def test_samples_to_arrays():
     np.testing.assert_array_equal(arrays["has_box"], [True, False])
     np.testing.assert_array_equal(arrays["attributes"], [[-1, -1, -1, -1], [1, 2, 2, 3]])
     assert arrays["attributes"].dtype == np.int32
+    samples = [Sample("/a.jpg", points, None, None), Sample("/b.jpg", points, None, np.array([1, 0, 1, 4], np.int32))]
+    np.testing.assert_array_equal(samples_to_arrays(samples, 2)["attributes"], [[-1, -1], [1, 0]])
+    np.testing.assert_array_equal(samples_to_arrays(samples, 6)["attributes"],
+                                  [[-1] * 6, [1, 0, 1, 4, -1, -1]])
 
 
 # --- the real lists -------------------------------------------------------------------------------

@@ -321,8 +321,11 @@ def read_list(path: str, fmt: str, image_root: Optional[str] = None, on_bad: str
     return ReadResult(samples, skipped)
 
 
-def samples_to_arrays(samples: Sequence[Sample]) -> Dict[str, np.ndarray]:
+def samples_to_arrays(samples: Sequence[Sample], num_attributes: Optional[int] = None) -> Dict[str, np.ndarray]:
     """Stacks samples into arrays for `tf.data`.
+
+    Args:
+      num_attributes: width A of `attributes` (longer flags are cut); default: the samples' widest.
 
     Returns:
       `paths` (N,) str; `points` (N, K, 2) float32; `boxes` (N, 4) float32, NaN rows where a sample
@@ -331,14 +334,16 @@ def samples_to_arrays(samples: Sequence[Sample]) -> Dict[str, np.ndarray]:
     if not samples:
         raise ValueError("samples_to_arrays needs at least one sample")
     n = len(samples)
-    num_attributes = max((len(s.attributes) for s in samples if s.attributes is not None), default=0)
+    if num_attributes is None:
+        num_attributes = max((len(s.attributes) for s in samples if s.attributes is not None), default=0)
     boxes = np.full((n, 4), np.nan, np.float32)
     attributes = np.full((n, num_attributes), -1, np.int32)
     for i, s in enumerate(samples):
         if s.box is not None:
             boxes[i] = s.box
         if s.attributes is not None:
-            attributes[i, :len(s.attributes)] = s.attributes
+            flags = s.attributes[:num_attributes]
+            attributes[i, :len(flags)] = flags
     return {
         "paths": np.array([s.image_path for s in samples], dtype=str),
         "points": np.stack([s.points for s in samples]).astype(np.float32),
