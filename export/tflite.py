@@ -56,7 +56,8 @@ class Job:
 
 
 def load_checked_model(path: str, cfg, scheme):
-    """The deployable Keras model; raises `ValueError` naming the file if it is not an image model."""
+    """The landmark Keras model (flip averaging is added at conversion); raises `ValueError` naming
+    the file if it is not an image model."""
     if os.path.isdir(path) and not os.path.exists(os.path.join(path, "model.keras")):
         raise FileNotFoundError(f"{path}: no model.keras in this run directory (train first: "
                                 f"python -m fld_tf.train --run-dir {path})")
