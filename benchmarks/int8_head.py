@@ -18,7 +18,8 @@ import numpy as np
 import tf_keras as keras
 
 from aflw_test import load, parse_args
-from export import quantize, runtime, variants
+from fld_tf import runtime
+from export import quantize, variants
 
 
 def soft_argmax(p, centred, normalised):

@@ -3,7 +3,7 @@
 Usage:
   python benchmarks/latency.py models/ [--runs 3000] [--threads 1 4] [--repeats 3]
 
-The models take turns invoke by invoke (`export.runtime.latency_ms`); each repeat reports the
+The models take turns invoke by invoke (`fld_tf.runtime.latency_ms`); each repeat reports the
 median of `--runs` invokes after 50 warm-up invokes, on one input of random pixels (these
 kernels' latency does not depend on the pixel values).
 """
@@ -11,7 +11,8 @@ import argparse
 
 import numpy as np
 
-from export import parity, runtime
+from fld_tf import runtime
+from export import parity
 
 
 def main():

@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from export import model_card, runtime
+from fld_tf import model_card, runtime
 from fld_tf import geometry, pipeline, warp
 from fld_tf.config import DataConfig
 from fld_tf.data.download import resolve_root

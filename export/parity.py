@@ -23,7 +23,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import fld_tf  # noqa: F401
 import numpy as np
 
-from export import model_card, report, runtime
+from fld_tf import model_card, runtime
+from export import report
 from export.targets import TargetProfile, check_report, latency_gated, load_target
 from export.variants import VARIANTS
 from fld_tf import geometry, metrics, pipeline, plots

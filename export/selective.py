@@ -24,7 +24,7 @@ import tensorflow as tf
 import tf_keras as keras
 from tensorflow.lite.python.util import modify_model_io_type
 
-from export import runtime
+from fld_tf import runtime
 from export.quantize import representative_fn
 from export.variants import serving_function
 

@@ -24,7 +24,8 @@ from typing import Dict, List, Optional
 import fld_tf  # noqa: F401
 import numpy as np
 
-from export import model_card, parity, quantize, report, runtime, selective
+from fld_tf import model_card, runtime
+from export import parity, quantize, report, selective
 from export.targets import load_target
 from export.variants import VARIANTS, convert, format_table, parse_variants
 from fld_tf import metrics

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 import fld_tf
-from export import model_card, runtime
+from fld_tf import model_card, runtime
 from fld_tf import geometry
 from fld_tf.plots import draw_points
 from fld_tf.detect import DetectorError, FaceDetector, FaceTracker, OneEuroFilter, plausible_step

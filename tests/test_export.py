@@ -11,7 +11,8 @@ import pytest
 import tf_keras as keras
 from ai_edge_litert.interpreter import Interpreter
 
-from export import model_card, quantize, runtime, tflite
+from fld_tf import model_card, runtime
+from export import quantize, tflite
 from export.variants import VARIANTS, convert, parse_variants
 from fld_tf.config import load_config
 from fld_tf.evaluate import load_model

@@ -7,7 +7,8 @@ import fld_tf  # noqa: F401
 import numpy as np
 from PIL import Image
 
-from export import golden, model_card, runtime
+from fld_tf import model_card, runtime
+from export import golden
 from fld_tf import geometry, pipeline
 from fld_tf.config import DataConfig
 

@@ -8,7 +8,8 @@ import shutil
 import fld_tf  # noqa: F401
 import pytest
 
-from export import model_card, parity, runtime, tflite
+from fld_tf import model_card, runtime
+from export import parity, tflite
 from export.targets import load_target, check_report
 from fld_tf import evaluate
 from fld_tf.config import ConfigError

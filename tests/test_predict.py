@@ -41,7 +41,7 @@ def png_photo(lfw_samples, tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """An untrained 64 px, alpha 0.35 model exported to float32 with its card; `(path, raw bytes)`."""
-    from export import model_card, runtime
+    from fld_tf import model_card, runtime
     from export.variants import convert
     from fld_tf.config import load_config
     from fld_tf.model import build_model, landmark_model
@@ -125,7 +125,7 @@ def test_a_weak_box_enclosing_a_face_is_suppressed(mtfl_root):
 
 def expected_points(image_path, tflite, detector_box):
     """Detector square -> model -> landmark square -> model, with fld_tf.pipeline's crops (independent of predict)."""
-    from export import runtime
+    from fld_tf import runtime
 
     def run(square):
         out = runtime.predict(tflite, eval_crops(image_path, [square], 64))[0]

@@ -21,7 +21,7 @@ from ai_edge_litert import schema_py_generated as schema
 
 from fld_tf.config import CropConfig, ModelConfig, section_from_dict, to_dict
 from fld_tf.io import write_bytes, write_json
-from fld_tf.schemes import PointScheme
+from fld_tf.schemes import Contour, PointScheme
 
 FORMAT = "fld-tf-model-card"
 VERSION = 1
@@ -96,7 +96,10 @@ def scheme_of(card: Dict) -> PointScheme:
     return PointScheme(name=s["name"], point_names=tuple(s["point_names"]),
                        flip_pairs=tuple(tuple(p) for p in s["flip_pairs"]),
                        nme_indices=tuple(tuple(g) for g in s["nme_indices"]),
-                       attribute_names=tuple(s.get("attribute_names", ())))
+                       attribute_names=tuple(s.get("attribute_names", ())),
+                       contours=tuple(Contour(c["name"], tuple(c["indices"]), bool(c["closed"]), c["region"])
+                                      for c in s.get("contours", ())),
+                       subset5=tuple(tuple(g) for g in s.get("subset5", ((0,), (1,), (2,), (3,), (4,)))))
 
 
 def input_size(card: Dict) -> int:
