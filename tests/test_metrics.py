@@ -127,7 +127,7 @@ def test_summarize_300w_protocol_on_68_points():
     gt = np.random.default_rng(0).uniform(20, 80, size=(1, 68, 2))
     eye = np.array([[-1, 0], [-0.5, -0.5], [0.5, -0.5], [1, 0], [0.5, 0.5], [-0.5, 0.5]])
     gt[0, 36:42] = eye                                   # image-left eye: outer corner (-1, 0), mean (0, 0)
-    gt[0, 42:48] = np.array([8, 0]) + eye * [-1, 1]     # mirrored: inner (7, 0), outer 45 at (9, 0)
+    gt[0, 42:48] = np.array([8, 0]) + eye               # image-right eye: inner 42 (7, 0), outer 45 (9, 0)
     pred = gt.copy()
     pred[0, 0, 0] += 2.0                                 # a jaw point, 2 px off
     pred[0, 48, 1] += 1.0                                # a mouth corner, 1 px off
