@@ -10,8 +10,11 @@ import os
 import re
 import subprocess
 
+import numpy as np
+
 from export import golden
 from fld_tf import schemes
+from fld_tf.data.readers import read_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORE = os.path.join(REPO, "android_demo", "landmark-core")
@@ -21,11 +24,29 @@ MODEL_DIR = next(d for d in (os.path.join(REPO, "fld_tf", "models"), os.path.joi
 SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-96.int8.tflite")
 
 
+def write_real_faces(path, mtfl_root):
+    """The 5 MTFL points of every AFLW and CUHK test face, and of the HELEN test faces (68 -> 5 by subset5)."""
+    sets = {"aflw test": (os.path.join(mtfl_root, "testing.txt"), "mtfl", "mtfl5"),
+            "cuhk test": (os.path.join(mtfl_root, "cuhk", "testImageList.txt"), "cuhk", "mtfl5"),
+            "helen68 test": (os.path.join(os.path.dirname(mtfl_root), "helen68", "testset"), "pts", "ibug68")}
+    doc = {}
+    for name, (source, fmt, scheme) in sets.items():
+        points = [s.points for s in read_list(source, fmt, scheme=scheme).samples]
+        doc[name] = schemes.get_scheme(scheme).to_subset5(np.stack(points)).reshape(len(points), -1).tolist()
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"sets": doc}, f)
+    return sum(len(v) for v in doc.values())
+
+
 def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_path):
     assert golden.main([SHIPPED_INT8, "--out", str(tmp_path), "--data-root", mtfl_root]) == 0
+    (tmp_path / "faces").mkdir()  # not in the golden folder itself: GoldenParityTest reads every .json there
+    faces_file = tmp_path / "faces" / "real_faces.json"
+    faces = write_real_faces(faces_file, mtfl_root)
     result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh")], capture_output=True, text=True,
                             timeout=600, cwd=str(tmp_path),
-                            env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR})
+                            env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR,
+                                 "FACES_FILE": str(faces_file)})
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     counts = re.search(r"^landmark-core: (\d+) passed, (\d+) failed, (\d+) skipped$", output, re.M)
@@ -37,6 +58,7 @@ def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_pa
     exact = re.findall(r"golden \S+\.json: input 27648 values, 0 differ by 1, 0 by more; points max error 0\.0 px; "
                        r"8 camera planes equal; face check passed", output)
     assert len(exact) == 6, output[-3000:]
+    assert f"face check: 0 of {faces} real faces rejected" in output, output[-3000:]
 
 
 def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path):

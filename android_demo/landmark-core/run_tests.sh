@@ -8,6 +8,7 @@
 #   GOLDEN_REQUIRED=true|false  fail (true) or skip (false) when there are no vectors;
 #                     default true when GOLDEN_DIR is set, else false
 #   MODELS_DIR=/path  the shipped models (default: fld_tf/models or models at the repo root)
+#   FACES_FILE=/path.json  real annotated faces for RealFacesTest (tests/test_android_core.py writes it)
 #   JUNIT_JARS=a.jar:b.jar  use these JUnit 4 + Hamcrest jars instead of Debian's
 # Needs JDK 17 (javac) and Debian's junit4 package (installed here when missing and run as root).
 set -euo pipefail
@@ -58,5 +59,5 @@ fi
 
 # JUnitMain ends with the plain line "landmark-core: N passed, N failed, N skipped".
 java "-Dfldtf.golden.dir=$golden_dir" "-Dfldtf.golden.required=$golden_required" \
-  "-Dfldtf.models.dir=${models_dir:-$repo/models}" \
+  "-Dfldtf.models.dir=${models_dir:-$repo/models}" "-Dfldtf.faces.file=${FACES_FILE:-}" \
   -cp "$build/main:$build/test:$here/src/test/resources:$jars" dev.fldtf.core.JUnitMain "${classes[@]}"
