@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import numpy as np
+import pytest
 
 from export import golden
 from fld_tf import schemes
@@ -22,6 +23,12 @@ CORE = os.path.join(REPO, "android_demo", "landmark-core")
 MODEL_DIR = next(d for d in (os.path.join(REPO, "fld_tf", "models"), os.path.join(REPO, "models"))
                  if os.path.isfile(os.path.join(d, "mnv2-a050-mtfl5-96.int8.tflite")))
 SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-96.int8.tflite")
+
+
+@pytest.fixture(scope="module")
+def core_build(tmp_path_factory):
+    """One compile of the core and its tests for this module's runs of run_tests.sh (BUILD_DIR)."""
+    return str(tmp_path_factory.mktemp("landmark-core-build"))
 
 
 def write_real_faces(path, mtfl_root):
@@ -38,7 +45,7 @@ def write_real_faces(path, mtfl_root):
     return sum(len(v) for v in doc.values())
 
 
-def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_path):
+def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_path, core_build):
     assert golden.main([SHIPPED_INT8, "--out", str(tmp_path), "--data-root", mtfl_root]) == 0
     (tmp_path / "faces").mkdir()  # not in the golden folder itself: GoldenParityTest reads every .json there
     faces_file = tmp_path / "faces" / "real_faces.json"
@@ -46,7 +53,7 @@ def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_pa
     result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh")], capture_output=True, text=True,
                             timeout=600, cwd=str(tmp_path),
                             env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR,
-                                 "FACES_FILE": str(faces_file)})
+                                 "FACES_FILE": str(faces_file), "BUILD_DIR": core_build})
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     counts = re.search(r"^landmark-core: (\d+) passed, (\d+) failed, (\d+) skipped$", output, re.M)
@@ -61,19 +68,20 @@ def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_pa
     assert f"face check: 0 of {faces} real faces rejected" in output, output[-3000:]
 
 
-def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path):
+def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path, core_build):
     # As on a fresh clone (no golden folder): the build passes and says how to write the vectors.
     script = os.path.join(CORE, "run_tests.sh")
     empty = tmp_path / "golden"
+    env = {**os.environ, "BUILD_DIR": core_build}
     result = subprocess.run(["bash", script, "GoldenParityTest"], capture_output=True, text=True, timeout=300,
-                            cwd=str(tmp_path), env={**os.environ, "GOLDEN_DIR": str(empty), "GOLDEN_REQUIRED": "false"})
+                            cwd=str(tmp_path), env={**env, "GOLDEN_DIR": str(empty), "GOLDEN_REQUIRED": "false"})
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-2000:]
     assert "landmark-core: 0 passed, 0 failed, 1 skipped" in output
     assert "write them with: python -m export.golden" in output
     # Required (as CI requires them) and absent: a failure naming the folder.
     result = subprocess.run(["bash", script, "GoldenParityTest"], capture_output=True, text=True, timeout=300,
-                            cwd=str(tmp_path), env={**os.environ, "GOLDEN_DIR": str(empty)})
+                            cwd=str(tmp_path), env={**env, "GOLDEN_DIR": str(empty)})
     assert result.returncode != 0
     assert f"no golden vectors in {empty}" in result.stdout + result.stderr
     assert "landmark-core: 0 passed, 1 failed, 0 skipped" in result.stdout

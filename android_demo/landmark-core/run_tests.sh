@@ -9,6 +9,7 @@
 #                     default true when GOLDEN_DIR is set, else false
 #   MODELS_DIR=/path  the shipped models (default: fld_tf/models or models at the repo root)
 #   FACES_FILE=/path.json  real annotated faces for RealFacesTest (tests/test_android_core.py writes it)
+#   BUILD_DIR=/path  compile there and keep it (reused while no source changed); default: a temporary folder
 #   JUNIT_JARS=a.jar:b.jar  use these JUnit 4 + Hamcrest jars instead of Debian's
 # Needs JDK 17 (javac) and Debian's junit4 package (installed here when missing and run as root).
 set -euo pipefail
@@ -33,13 +34,22 @@ if missing_jars; then
 fi
 command -v javac >/dev/null || { echo "run_tests.sh: javac not found (needs JDK 17)" >&2; exit 2; }
 
-build="$(mktemp -d "${TMPDIR:-/tmp}/landmark-core.XXXXXX")"
-trap 'rm -rf "$build"' EXIT
+if [[ -n "${BUILD_DIR:-}" ]]; then
+  build="$BUILD_DIR" # kept between runs; recompiled only when a source is newer than the last build
+  mkdir -p "$build"
+else
+  build="$(mktemp -d "${TMPDIR:-/tmp}/landmark-core.XXXXXX")"
+  trap 'rm -rf "$build"' EXIT
+fi
 
 mapfile -t main_sources < <(find "$here/src/main/java" -name '*.java' | sort)
 mapfile -t test_sources < <(find "$here/src/test/java" -name '*.java' | sort)
-javac --release 17 -Xlint:all -Werror -d "$build/main" "${main_sources[@]}"
-javac --release 17 -Xlint:all,-serial -d "$build/test" -cp "$build/main:$jars" "${test_sources[@]}"
+if [[ ! -f "$build/.stamp" ]] || [[ -n "$(find "$here/src" -newer "$build/.stamp" -print -quit)" ]]; then
+  rm -rf "$build/main" "$build/test"
+  javac --release 17 -Xlint:all -Werror -d "$build/main" "${main_sources[@]}"
+  javac --release 17 -Xlint:all,-serial -d "$build/test" -cp "$build/main:$jars" "${test_sources[@]}"
+  touch "$build/.stamp"
+fi
 
 if [[ $# -gt 0 ]]; then
   classes=("${@/#/dev.fldtf.core.}")
