@@ -38,6 +38,13 @@ CASCADE_FILE = "haarcascade_frontalface_default.xml"
 # square centre's offset from the box centre in units of the box width.
 HAAR_BOX_SCALE = 1.22
 HAAR_BOX_SHIFT = (0.015, 0.100)
+# Detector name -> its box rule (scale, (dx, dy)): the square the landmark rule cuts around the face,
+# from that detector's box. Model cards carry it as crop.detectors. "blazeface_short_range" is
+# MediaPipe's short-range face detector, the Android demo's: medians over 3,796 real faces (HELEN
+# testset 330/330 and CUHK test 3,466/3,466 detected), measured with
+#   PYTHONPATH=. ../venv-mp/bin/python benchmarks/calibrate_blazeface.py --data-root ../shared/data
+# side / box width 1.356 (p10-p90 1.21-1.53), centre shift (0.009, -0.005) box widths.
+BOX_RULES = {"blazeface_short_range": (1.356, (0.009, -0.005))}
 # detectMultiScale settings of OpenCV's facedetect sample; the calibration used the same.
 SCALE_FACTOR = 1.1
 MIN_NEIGHBORS = 5
