@@ -1,5 +1,9 @@
 """Where a dataset lives, and fetching it when it is not there yet.
 
+`find_root` is the one rule every CLI uses for its data root: a folder of one's own (`--data-root`,
+else the config's `data.root`, else `$FLD_DATA`, else the current folder), or a named dataset
+found by `resolve_root`.
+
 `resolve_root` picks the folder (argument, else `$FLD_DATA/<dataset>`, else the user cache), checks
 its layout and, if it is absent, downloads the official archives and installs them atomically: all
 archives are fetched and extracted into a temporary folder beside the root, the layout is verified
@@ -99,8 +103,32 @@ def layout_problems(root: str, spec: DatasetSpec) -> List[str]:
 
 def _spec(dataset: str) -> DatasetSpec:
     if dataset not in DATASETS:
-        raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}")
+        raise DataError(f"data.dataset: {dataset!r} is not a dataset this toolkit downloads (known: "
+                        f"{', '.join(sorted(DATASETS))}); for a folder of your own set data.dataset to "
+                        "null and give the folder as --data-root, data.root or $FLD_DATA")
     return DATASETS[dataset]
+
+
+def find_root(dataset: Optional[str] = None, root: Optional[str] = None, download: bool = False) -> str:
+    """The folder that relative list paths resolve against.
+
+    A named dataset (a key of `DATASETS`) is found, checked and fetched by `resolve_root`. Without
+    one: `root` (from `--data-root`, else the config's `data.root`) when given, else `$FLD_DATA`,
+    else the current folder; used as it is.
+
+    Raises:
+      DataError: the folder given is not there (the message says where it came from), or
+        `resolve_root`'s errors for a named dataset.
+    """
+    if dataset:
+        return resolve_root(dataset, root, download)
+    for value, origin in ((root, "--data-root / data.root"), (os.environ.get("FLD_DATA"), "$FLD_DATA")):
+        if value:
+            folder = os.path.abspath(os.path.expanduser(value))
+            if not os.path.isdir(folder):
+                raise DataError(f"{folder}: data root ({origin}) is not a folder")
+            return folder
+    return os.getcwd()
 
 
 def resolve_root(dataset: str = "mtfl", root: Optional[str] = None, download: bool = True) -> str:
