@@ -118,8 +118,8 @@ def backup_problem(run_dir: str) -> Optional[str]:
         reader = tf.train.load_checkpoint(latest)
         for name in reader.get_variable_to_shape_map():
             reader.get_tensor(name)
-    except (tf.errors.OpError, ValueError, OSError) as e:
-        reason = getattr(e, "message", None) or str(e)
+    except Exception as e:  # noqa: BLE001  TF reports damage as OpError, IndexError, ValueError...
+        reason = getattr(e, "message", None) or str(e) or type(e).__name__
         return f"{folder}: {reason.strip().splitlines()[0]}"
     return None
 
