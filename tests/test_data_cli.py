@@ -122,3 +122,20 @@ def test_bad_list(short_list, mtfl_root, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "samples: 19  skipped: 1" in run.stdout
     assert f"  skipped {bad}:2: expected 15 values, got 14" in run.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["stats", "x.txt", "--format", "csv", "--data-root", "{tmp}/absent"],
+     "error: {tmp}/absent: data root (--data-root / data.root) is not a folder\n"),
+    (["stats", "{tmp}", "--format", "csv"], "error: {tmp}: cannot read list: Is a directory\n"),
+    (["show", "missing.txt", "--format", "mtfl", "--out", "{tmp}/s.png", "--data-root", "{tmp}"],
+     "error: {tmp}/missing.txt: cannot read list: No such file or directory\n"),
+    (["pack", "{tmp}/nowhere", "--format", "pts", "--out", "{tmp}/rec"],
+     "error: {tmp}/nowhere: no such folder of .pts files or list of them\n"),
+    (["stats", "l.txt", "--format", "mtfl", "--config", "{tmp}/missing.yaml"],
+     "error: {tmp}/missing.yaml: cannot read config: No such file or directory\n"),
+])
+def test_bad_input_is_one_line(tmp_path, args, expected):
+    run = _run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert (run.returncode, run.stderr) == (2, expected.replace("{tmp}", str(tmp_path)))
+    assert os.listdir(tmp_path) == []  # nothing written

@@ -260,3 +260,33 @@ def test_skip_then_resume_from_a_truncated_backup(helen_root, tmp_path, monkeypa
     assert metrics["optimizer_steps"] == 6  # 2 steps of epoch 0 restored with the weights, then 2 x 2
     assert metrics["skipped_records"] == 1 and metrics["train_samples"] == 8
     assert metrics["resumed_from"].startswith("checkpoints/last.weights.h5 (backup damaged: ")
+
+
+@pytest.mark.parametrize("case", ["missing_list", "far_outside", "no_model", "data_root"])
+def test_evaluate_cli_bad_input_is_one_line(trained_run, aflw_list, tmp_path, case):
+    run_dir, _ = trained_run
+    args = [run_dir, "--list", aflw_list, "--format", "mtfl", "--crop", "image", "--out", str(tmp_path / "out")]
+    if case == "missing_list":
+        args[2] = "nope.txt"
+        args += ["--data-root", str(tmp_path)]
+        expected = f"error: {tmp_path}/nope.txt: cannot read list: No such file or directory"
+    elif case == "far_outside":
+        lines = open(aflw_list).read().splitlines()
+        fields = lines[3].split()
+        fields[1] = "10000"  # the AFLW crops are 150 px wide
+        lines[3] = " ".join(fields)
+        bad = os.path.join(os.path.dirname(aflw_list), "far.txt")
+        open(bad, "w").write("\n".join(lines) + "\n")
+        args[2] = bad
+        expected = f"error: {bad}:4: point 0 (9999.0, "
+    elif case == "no_model":
+        args[0] = str(tmp_path / "no_run")
+        expected = f"error: {tmp_path / 'no_run'}: no such model or run directory"
+    else:
+        args[2] = "aflw40.txt"
+        args += ["--data-root", str(tmp_path / "absent")]
+        expected = f"error: {tmp_path / 'absent'}: data root (--data-root / data.root) is not a folder"
+    result = _run(["fld_tf.evaluate", *args], cwd=tmp_path)
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr).startswith(expected)
+    assert not os.path.exists(tmp_path / "out" / "metrics_aflw40.json")

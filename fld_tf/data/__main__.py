@@ -152,9 +152,9 @@ def _add_pack(parser: argparse.ArgumentParser) -> None:
 
 
 def run_pack(args: argparse.Namespace) -> int:
-    from fld_tf.data import tfrecord
-
     result, scheme = read_from_args(args, args.list)
+    from fld_tf.data import tfrecord  # TensorFlow: only once the list was read
+
     stem = os.path.splitext(os.path.basename(os.path.normpath(args.list)))[0]
     about = {"list": os.path.abspath(list_path(args, args.list)), "format": args.format,
              "skipped": len(result.skipped)}
