@@ -4,6 +4,10 @@ Usage:
   python -m export.parity runs/default/export                       # every .tflite in the folder
   python -m export.parity a.float32.tflite a.int8.tflite --list cuhk/testImageList.txt --format cuhk --crop box
   python -m export.parity runs/default/export --target export/targets/android-arm64.yaml --limit 500
+  python -m export.parity runs/helen68/export --list helen68/testset --format pts --crop landmarks
+
+Without `--list` the test list is MTFL's AFLW test (`$FLD_DATA/mtfl/testing.txt`); a relative
+`--list` is under `--data-root`, else `$FLD_DATA`, else the current folder (no dataset needed).
 
 Each model is fed exactly as its model card says: `fld_tf.pipeline` (eval mode) configured from the
 card's crop rule, input size and dtype. Reported per variant: NME, failure rate, AUC, per-point NME,
@@ -28,13 +32,14 @@ from export import report
 from export.targets import TargetProfile, check_report, latency_gated, load_target
 from export.variants import VARIANTS
 from fld_tf import geometry, metrics, pipeline, plots
-from fld_tf.config import ConfigError, DataConfig, ExportConfig
-from fld_tf.data.download import resolve_root
+from fld_tf.config import Config, ConfigError, DataConfig, ExportConfig
+from fld_tf.data.download import find_root
 from fld_tf.data.readers import FORMATS
 from fld_tf.data.sample import DataError
 from fld_tf.schemes import PointScheme
 
 DEFAULT_LIST = ("aflw_test", "testing.txt", "mtfl", "image")  # name, list, format, crop
+DEFAULT_DATASET = "mtfl"  # where DEFAULT_LIST is: $FLD_DATA/mtfl, else the cache
 Model = Tuple[str, bytes, Dict]  # (file name, .tflite bytes, card)
 
 
@@ -44,8 +49,11 @@ class TestSet:
     def __init__(self, name: str, root: str, list_path: str, fmt: str, crop: str, scheme: PointScheme,
                  image_root: Optional[str] = None, limit: int = 0):
         self.name, self.list_path, self.fmt, self.crop = name, list_path, fmt, crop
+        self.image_root = image_root
+        # Absolute, so that the printed re-run command works from anywhere.
+        self.path = os.path.abspath(list_path if os.path.isabs(list_path) else os.path.join(root or "", list_path))
         data_cfg = DataConfig(on_bad="error")
-        self.samples = pipeline.read_samples(data_cfg, root, list_path, fmt, scheme, image_root)
+        self.samples = pipeline.read_samples(data_cfg, None, self.path, fmt, scheme, image_root)
         if limit:
             self.samples = self.samples[:limit]
         self.points = np.stack([s.points for s in self.samples]).astype(np.float32)
@@ -192,23 +200,62 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def add_test_arguments(parser: argparse.ArgumentParser) -> None:
     """The test-list and target options, shared with `export.tflite`."""
-    parser.add_argument("--list", default=DEFAULT_LIST[1], help="test list (relative to --data-root unless absolute)")
-    parser.add_argument("--format", default=DEFAULT_LIST[2], choices=FORMATS)
-    parser.add_argument("--crop", default=DEFAULT_LIST[3], choices=geometry.CROP_SOURCES)
+    parser.add_argument("--list", default=None,
+                        help="test list (for --format pts: a folder of .pts or a list of them); relative to "
+                             "--data-root, else $FLD_DATA, else the current folder. Default: MTFL's "
+                             f"{DEFAULT_LIST[1]} (export.tflite: the run's first data.eval_lists entry)")
+    parser.add_argument("--format", default=None, choices=FORMATS,
+                        help=f"list format (default: {DEFAULT_LIST[2]}, or the run's eval list's)")
+    parser.add_argument("--crop", default=None, choices=geometry.CROP_SOURCES,
+                        help=f"crop rule (default: {DEFAULT_LIST[3]}, or the run's eval list's)")
     parser.add_argument("--list-name", default=None, help="name in reports (default: aflw_test / list stem)")
-    parser.add_argument("--data-root", default=None, help="dataset folder (else $FLD_DATA/mtfl, else the cache)")
+    parser.add_argument("--data-root", default=None,
+                        help="folder a relative --list is under (else the run's data.root, else $FLD_DATA "
+                             "(/mtfl for the default list), else the current folder)")
     parser.add_argument("--image-root", default=None, help="folder the list's image paths are under")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N test faces (0: all)")
     parser.add_argument("--target", default=None,
                         help="target profile name or YAML path (default: export.target, android-arm64)")
 
 
-def read_tests(args, scheme: PointScheme, dataset: str = "mtfl") -> TestSet:
-    """The test set the parsed arguments name (raises `DataError` naming the file at fault)."""
-    root = resolve_root(dataset, args.data_root, download=False)
-    name = args.list_name or (DEFAULT_LIST[0] if args.list == DEFAULT_LIST[1]
-                              else os.path.splitext(os.path.basename(args.list))[0])
-    return TestSet(name, root, args.list, args.format, args.crop, scheme, args.image_root, args.limit)
+def test_list(args, cfg: Optional[Config] = None) -> Tuple[str, str, str, str, Optional[str]]:
+    """`(name, list, format, crop, dataset)` the arguments name: `--list`, else the run's first
+    eval list (`cfg`, from `export.tflite`), else MTFL's AFLW test; `--format` / `--crop` win."""
+    dataset = cfg.data.dataset if cfg is not None else None
+    if args.list:
+        name, path, fmt, crop = None, args.list, DEFAULT_LIST[2], DEFAULT_LIST[3]
+    elif cfg is not None and cfg.data.eval_lists:
+        item = cfg.data.eval_lists[0]
+        name, path, fmt, crop = item.name, item.list, item.format, item.crop
+    else:
+        (name, path, fmt, crop), dataset = DEFAULT_LIST, DEFAULT_DATASET
+    name = args.list_name or name or os.path.splitext(os.path.basename(path.rstrip("/")))[0]
+    return name, path, args.format or fmt, args.crop or crop, dataset
+
+
+def read_tests(args, scheme: PointScheme, cfg: Optional[Config] = None) -> TestSet:
+    """The test set the parsed arguments name (`test_list`; raises `DataError` naming the file at
+    fault). Its root: `--data-root`, else the run's `data.root`, else `$FLD_DATA` (`/mtfl` for
+    MTFL's list), else the current folder; never downloaded."""
+    name, path, fmt, crop, dataset = test_list(args, cfg)
+    root = None
+    if not os.path.isabs(path):
+        if args.data_root:
+            root = find_root(None, args.data_root)
+        else:
+            root = find_root(dataset, cfg.data.root if cfg is not None else None, download=False)
+    return TestSet(name, root, path, fmt, crop, scheme, args.image_root, args.limit)
+
+
+def rerun_command(out_dir: str, tests: TestSet) -> str:
+    """`python -m export.parity` on `out_dir` with the same test list, runnable as printed."""
+    import shlex
+
+    parts = ["python -m export.parity", shlex.quote(out_dir), "--list", shlex.quote(tests.path),
+             "--format", tests.fmt, "--crop", tests.crop, "--list-name", shlex.quote(tests.name)]
+    if tests.image_root:
+        parts += ["--image-root", shlex.quote(os.path.abspath(tests.image_root))]
+    return " ".join(parts)
 
 
 def main(argv=None) -> int:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import fld_tf  # noqa: F401
 import numpy as np
@@ -19,18 +19,17 @@ import tf_keras as keras
 from export.variants import Representative
 from fld_tf import losses, pipeline
 from fld_tf.config import AugmentConfig, Config, ConfigError
+from fld_tf.inputs import build_inputs
 from fld_tf.schemes import PointScheme
 
 qkeras = tfmot.quantization.keras
 EAGER_MAX_STEPS = 8  # QAT runs this short train eagerly (see fine_tune)
 
 
-def training_inputs(cfg: Config, scheme: PointScheme, root: str):
-    """The run's training pipeline (`fld_tf.train.Inputs`), from its list or its TFRecord shards."""
-    from fld_tf import train  # the same split, crop, augmentation and loss weights as training
-
-    build = train.record_inputs if cfg.data.train_format == "tfrecord" else train.list_inputs
-    return build(cfg, scheme, root, cfg.data.batch_size)
+def training_inputs(cfg: Config, scheme: PointScheme, root: Optional[str]):
+    """The run's training pipeline (`fld_tf.inputs.Inputs`: the same split, crops, augmentation
+    and loss weights as training), from its list or its TFRecord shards."""
+    return build_inputs(cfg, scheme, root, cfg.data.batch_size)
 
 
 def representative_images(cfg: Config, scheme: PointScheme, root: str) -> np.ndarray:

@@ -7,6 +7,9 @@ Usage:
   python -m export.tflite runs/default -o export.representative_samples=500 -o export.qat_epochs=3
   python -m export.tflite runs/default --list cuhk/testImageList.txt --format cuhk --crop box
 
+The gate's test list is `--list`, else the run's first `data.eval_lists` entry (its format and crop),
+under `--data-root`, else the run's `data.root`; calibration reads the run's training list there.
+
 Writes `<name>.<variant>.tflite` (model card embedded) and `<name>.<variant>.json` per variant, then
 `parity.json`, `parity.md` and a CED plot (see `python -m export.parity`). float32 is always
 exported: it is what the other variants are compared with. Nothing is written until every variant
@@ -30,7 +33,7 @@ from export.targets import load_target
 from export.variants import VARIANTS, convert, format_table, parse_variants
 from fld_tf import metrics
 from fld_tf.config import ConfigError
-from fld_tf.data.download import resolve_root
+from fld_tf.inputs import data_root
 from fld_tf.data.sample import DataError
 from fld_tf.evaluate import load_model, run_config
 from fld_tf.model import deployable, landmark_model
@@ -89,7 +92,7 @@ def prepare(args) -> Job:
 def calibrate(job: Job) -> None:
     """Representative images from the run's training list, when a variant needs them."""
     if any(VARIANTS[v].calibrated for v in job.variants):
-        job.root = resolve_root(job.cfg.data.dataset, job.cfg.data.root, job.cfg.data.download)
+        job.root = data_root(job.cfg)
         job.images = quantize.representative_images(job.cfg, job.scheme, job.root)
 
 
@@ -156,9 +159,7 @@ def main(argv=None) -> int:
             raise ValueError(f"--selective must be 0 (off) or positive, got {args.selective}")
         job = prepare(args)
         profile = load_target(args.target or job.cfg.export.target)
-        tests = None if args.no_parity else parity.read_tests(
-            argparse.Namespace(**{**vars(args), "data_root": args.data_root or job.cfg.data.root}), job.scheme,
-            job.cfg.data.dataset)
+        tests = None if args.no_parity else parity.read_tests(args, job.scheme, job.cfg)
         calibrate(job)
     except (ConfigError, DataError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -173,7 +174,8 @@ def main(argv=None) -> int:
     print(f"Exported {job.name} to {job.out}:")
     write_all(job, models, summary)
     int8 = os.path.join(job.out, f"{job.name}.{'int8' if 'int8' in job.variants else 'float32'}.tflite")
-    print(f"  Parity:  python -m export.parity {job.out}\n"
+    parity_line = parity.rerun_command(job.out, tests) if tests is not None else f"python -m export.parity {job.out}"
+    print(f"  Parity:  {parity_line}\n"
           f"  Golden:  python -m export.golden {int8} --out android_demo/landmark-core/src/test/resources/golden\n"
           f"  Android: copy {int8} and its .json into android_demo/app/src/main/assets/")
     return report.finish(summary) if summary else 0

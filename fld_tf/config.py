@@ -8,10 +8,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import sys
 import typing
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import yaml
+
+from fld_tf.data.readers import ON_BAD
 
 
 class ConfigError(ValueError):
@@ -24,15 +27,36 @@ class CropConfig:
 
     From landmarks: side = `landmark_scale` x the larger side of the points' extent, centre = extent
     centre + `landmark_shift` x that side. From a detector box: side = `box_scale` x box width,
-    centre = box centre + `box_shift` x box width. The defaults were measured on the real data so that
-    landmark crops of MTFL training images look like the tight AFLW test crops, and CUHK box crops look
-    like landmark crops (benchmarks/calibrate_crop.py).
+    centre = box centre + `box_shift` x box width. A value left out (None) is the one measured for
+    `data.scheme` (`fld_tf.schemes`, `PointScheme.crop`; benchmarks/calibrate_crop.py): `DataConfig`
+    fills it in, so every loaded config and every saved `config.yaml` holds numbers.
     """
 
-    landmark_scale: float = 2.87
-    landmark_shift: Tuple[float, float] = (0.024, 0.043)
-    box_scale: float = 1.61
-    box_shift: Tuple[float, float] = (0.023, 0.034)
+    landmark_scale: Optional[float] = None
+    landmark_shift: Optional[Tuple[float, float]] = None
+    box_scale: Optional[float] = None
+    box_shift: Optional[Tuple[float, float]] = None
+
+    @classmethod
+    def for_scheme(cls, scheme_name: str) -> "CropConfig":
+        """The measured defaults of a point scheme."""
+        return cls().resolved(scheme_name)
+
+    def resolved(self, scheme_name: str) -> "CropConfig":
+        """This rule with every unset value taken from the scheme's measured defaults."""
+        missing = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is None]
+        if not missing:
+            return self
+        from fld_tf.schemes import get_scheme
+
+        defaults = get_scheme(scheme_name).crop
+        if defaults is None:
+            raise ConfigError(f"data.scheme {scheme_name!r} has no measured crop rule: set "
+                              f"{', '.join('data.crop.' + m for m in missing)}")
+        return dataclasses.replace(self, **{m: getattr(defaults, m) for m in missing})
+
+    def landmark_rule(self) -> Tuple:
+        return (self.landmark_scale, tuple(self.landmark_shift or ()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,9 +89,18 @@ class EvalListConfig:
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    root: Optional[str] = None   # dataset folder; else $FLD_DATA/<dataset>, else ~/.cache/fld_tf/<dataset>
-    dataset: str = "mtfl"
-    download: bool = True        # fetch the dataset when it is missing
+    """Where the data is and how it is read.
+
+    Relative list paths resolve against the data root: `--data-root`, else `root`, else `$FLD_DATA`
+    (`$FLD_DATA/<dataset>` for a named dataset), else for a named dataset the user cache
+    (`~/.cache/fld_tf/<dataset>`), else the current folder (`fld_tf.data.download.find_root`).
+    `dataset` names a dataset this toolkit can download (`fld_tf.data.download.DATASETS`); null or
+    "" for a folder of your own, which is then used as it is.
+    """
+
+    root: Optional[str] = None
+    dataset: Optional[str] = "mtfl"
+    download: bool = True        # fetch the named dataset when it is missing
     scheme: str = "mtfl5"
     train_list: str = "training.txt"  # a list, or with train_format tfrecord: a folder of shards or a glob
     train_format: str = "mtfl"   # a list format (fld_tf.data.readers.FORMATS) or tfrecord
@@ -84,8 +117,46 @@ class DataConfig:
     shuffle_buffer: int = 4096
     seed: int = 0
     deterministic: bool = False
-    crop: CropConfig = CropConfig()
+    crop: CropConfig = CropConfig()  # unset values: the scheme's measured ones
     augment: AugmentConfig = AugmentConfig()
+
+    def __post_init__(self):
+        from fld_tf.schemes import SCHEMES
+
+        if self.scheme not in SCHEMES:
+            close = difflib.get_close_matches(str(self.scheme), list(SCHEMES), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"data.scheme: unknown point scheme {self.scheme!r} "
+                              f"(known: {', '.join(sorted(SCHEMES))}){hint}")
+        if self.on_bad not in ON_BAD:
+            raise ConfigError(f"data.on_bad must be one of {', '.join(ON_BAD)}, got {self.on_bad!r}")
+        # Frozen: the normalised fields are set once, here, as dataclasses' own __init__ does.
+        object.__setattr__(self, "dataset", self.dataset or None)
+        object.__setattr__(self, "crop", self.crop.resolved(self.scheme))
+
+    def crop_warning(self) -> Optional[str]:
+        """Why the landmark crop rule looks copied from another scheme (None when it does not).
+
+        The landmark rule scales the points' extent, and the extent depends on the scheme: 68
+        points include the jaw, about twice the 5-point extent, so MTFL's 2.87 makes a 68-point
+        face fill half the crop.
+        """
+        from fld_tf.schemes import SCHEMES
+
+        own = SCHEMES[self.scheme].crop
+        rule = self.crop.landmark_rule()
+        if own is None or rule == CropConfig.for_scheme(self.scheme).landmark_rule():
+            return None
+        for name, scheme in SCHEMES.items():
+            if scheme.crop is not None and CropConfig.for_scheme(name).landmark_rule() == rule:
+                return (f"data.crop: landmark_scale {self.crop.landmark_scale:g}, landmark_shift "
+                        f"{list(self.crop.landmark_shift)} are the values measured for scheme {name!r}, "
+                        f"but data.scheme is {self.scheme!r} (measured: {own.landmark_scale:g}, "
+                        f"{list(own.landmark_shift)}). The landmark rule scales the points' extent, "
+                        "which differs between schemes, so faces would fill the crop differently "
+                        "from what the scheme was measured for; leave data.crop out to get the "
+                        f"values measured for {self.scheme!r}")
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,7 +231,10 @@ def _build(cls, values: Any, where: str, path: str):
             hint = f"; did you mean {path + close[0]!r}?" if close else ""
             raise ConfigError(f"{where}: unknown key {path + str(key)!r}{hint}")
         kwargs[key] = _coerce(hints[key], value, where, f"{path}{key}")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as e:  # from a section's own checks (`DataConfig.__post_init__`)
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def section_from_dict(cls, values: Dict, where: str, path: str = ""):
@@ -228,6 +302,8 @@ def load_config(path: Optional[str] = None, overrides: Sequence[str] = ()) -> Co
       ConfigError: unreadable file, unknown key (with a close match) or a value of the wrong type.
     """
     tree = to_dict(Config())
+    # Crop values not set by the file or an override come from the final data.scheme.
+    tree["data"]["crop"] = to_dict(CropConfig())
     where = "defaults"
     if path:
         where = os.fspath(path)
@@ -245,7 +321,11 @@ def load_config(path: Optional[str] = None, overrides: Sequence[str] = ()) -> Co
         key, raw = item.split("=", 1)
         _set(tree, key.strip(), yaml.safe_load(raw))
         where = f"{where} + overrides"
-    return _build(Config, tree, where, "")
+    cfg = _build(Config, tree, where, "")
+    warning = cfg.data.crop_warning()
+    if warning:
+        print(f"warning: {where}: {warning}", file=sys.stderr)
+    return cfg
 
 
 def _merge(tree: Dict, loaded: Any, where: str, path: str) -> None:

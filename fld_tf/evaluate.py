@@ -4,6 +4,11 @@ Usage:
   python -m fld_tf.evaluate runs/default --list testing.txt --format mtfl --crop image
   python -m fld_tf.evaluate runs/default/model.keras --list cuhk/testImageList.txt --format cuhk
   python -m fld_tf.evaluate runs/default --list testing.txt --crop image -o model.flip_test=false
+  python -m fld_tf.evaluate runs/helen68 --list helen68/testset --format pts --crop landmarks
+
+A relative `--list` is under `--data-root`, else the run's `data.root` (training records the root it
+used in the run's `config.yaml`), else `$FLD_DATA` (`$FLD_DATA/<data.dataset>` for a named dataset),
+else the current folder. Every image is decoded and every point checked first.
 """
 from __future__ import annotations
 
@@ -12,22 +17,22 @@ import os
 import sys
 from typing import Dict, Optional, Sequence
 
-import fld_tf  # noqa: F401
 import numpy as np
-import tf_keras as keras
 
-from fld_tf import geometry, metrics, pipeline, plots
-from fld_tf.config import Config, ConfigError, load_config
+from fld_tf import geometry
+from fld_tf.config import Config, ConfigError, ON_BAD, load_config
 from fld_tf.data.readers import FORMATS
 from fld_tf.data.sample import DataError
 from fld_tf.io import write_json
-from fld_tf.model import deployable
 from fld_tf.schemes import PointScheme, get_scheme
+
+# TensorFlow (through the model and the pipeline) is imported by the functions that need it, so
+# that `--help` and bad arguments answer at once.
 
 GRID_FACES = 32
 
 
-def predict_crops(model: keras.Model, dataset, keep: int = 0):
+def predict_crops(model, dataset, keep: int = 0):
     """Runs `model` over an eval `dataset` in one pass.
 
     Returns:
@@ -44,16 +49,24 @@ def predict_crops(model: keras.Model, dataset, keep: int = 0):
     return crop.reshape(len(crop), -1, 2), images
 
 
-def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: str, list_path: str,
+def evaluate_list(model, cfg: Config, scheme: PointScheme, root: Optional[str], list_path: str,
                   fmt: str, crop: str, out_dir: str, name: str,
-                  image_root: Optional[str] = None) -> Dict:
-    """Evaluates on one list; writes `ced_<name>.png` and `predictions_<name>.png` to `out_dir`.
+                  image_root: Optional[str] = None, arrays: Optional[Dict] = None) -> Dict:
+    """Evaluates a Keras model on one list; writes `ced_<name>.png` and `predictions_<name>.png`
+    to `out_dir`.
+
+    Args:
+      root: the folder a relative `list_path` is under (None: the current folder).
+      arrays: the list already read (`pipeline.read_split`), else it is read here.
 
     Returns:
       `metrics.summarize` of the list, plus the list path and crop rule.
     """
+    from fld_tf import metrics, pipeline, plots
+
     size = cfg.model.input_size
-    arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
+    if arrays is None:
+        arrays = pipeline.read_split(cfg.data, root, list_path, fmt, crop, scheme, image_root)
     dataset = pipeline.build_dataset(cfg.data, scheme, size, arrays, training=False)
     crop_pred, images = predict_crops(model, dataset, keep=GRID_FACES)
     pred = geometry.decode_faces(crop_pred, arrays["square"], size)
@@ -69,8 +82,11 @@ def evaluate_list(model: keras.Model, cfg: Config, scheme: PointScheme, root: st
     return summary
 
 
-def load_model(path: str) -> keras.Model:
+def load_model(path: str):
     """Loads the deployable model from a run directory or a .keras / .h5 / SavedModel path."""
+    import fld_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
+    import tf_keras as keras
+
     if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
         path = os.path.join(path, "model.keras")
     if not os.path.exists(path):
@@ -88,30 +104,54 @@ def run_config(path: str, overrides: Sequence[str] = ()) -> Config:
     return load_config(config if os.path.exists(config) else None, overrides)
 
 
-def main(argv=None) -> int:
+def list_root(list_path: str, cfg: Config, data_root: Optional[str] = None) -> Optional[str]:
+    """The folder a relative `list_path` is under: `data_root` (`--data-root`), else the run's
+    `data.root`, else `$FLD_DATA` (with `/<data.dataset>` for a named dataset), else the current
+    folder (`find_root`, never downloading). None for an absolute path."""
+    from fld_tf.data.download import find_root
+
+    if os.path.isabs(list_path):
+        return None
+    if data_root:
+        return find_root(None, data_root)
+    return find_root(cfg.data.dataset, cfg.data.root, download=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fld_tf.evaluate", description=__doc__.split("\n")[0])
     parser.add_argument("model", help="run directory or model file (.keras, .h5, SavedModel)")
-    parser.add_argument("--list", required=True, help="list file (relative to --data-root unless absolute)")
+    parser.add_argument("--list", required=True,
+                        help="list file (for --format pts: a folder of .pts or a list of them); relative "
+                             "to --data-root, else the run's data.root, else $FLD_DATA, else here")
     parser.add_argument("--format", default="mtfl", choices=FORMATS)
     parser.add_argument("--crop", default="auto", choices=geometry.CROP_SOURCES)
     parser.add_argument("--data-root", default=None, help="folder that relative list paths are under")
     parser.add_argument("--image-root", default=None, help="folder that image paths are under")
+    parser.add_argument("--on-bad", choices=ON_BAD, default=None,
+                        help="a bad record or image: stop (default: the run's data.on_bad) or skip it")
     parser.add_argument("--out", default=None, help="output folder (default: <run>/eval)")
     parser.add_argument("--name", default=None, help="name for the output files (default: list stem)")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = args.override + ([f"data.on_bad={args.on_bad}"] if args.on_bad else [])
     try:
-        cfg = run_config(args.model, args.override)
+        cfg = run_config(args.model, overrides)
+        root = list_root(args.list, cfg, args.data_root)
+        from fld_tf.model import deployable
+
         scheme = get_scheme(cfg.data.scheme)
         model = deployable(load_model(args.model), cfg.model, scheme)
-        root = args.data_root or os.getcwd()
         name = args.name or os.path.splitext(os.path.basename(args.list.rstrip("/")))[0]
         out = args.out or os.path.join(args.model if os.path.isdir(args.model)
                                        else os.path.dirname(os.path.abspath(args.model)), "eval")
         summary = evaluate_list(model, cfg, scheme, root, args.list, args.format, args.crop, out, name,
                                 args.image_root)
         write_json(os.path.join(out, f"metrics_{name}.json"), summary)
-    except (ConfigError, DataError, FileNotFoundError, ValueError) as e:
+    except (ConfigError, DataError, OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(format_summary(name, summary))

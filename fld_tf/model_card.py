@@ -77,7 +77,7 @@ def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metr
         "scheme": scheme.to_dict(),
         "crop": {**to_dict(cfg.data.crop), **SAMPLING},
         "metrics": metrics,
-        "training": {"data": f"{cfg.data.dataset.upper()} {cfg.data.train_list}",
+        "training": {"data": f"{(cfg.data.dataset or 'own data').upper()} {cfg.data.train_list}",
                      "config": to_dict(cfg.model)},
         "source_run": source_run,
     }

@@ -222,15 +222,26 @@ def steps_for(count: int, batch_size: int) -> int:
     return max(1, math.ceil(count / batch_size))
 
 
-def read_samples(data_cfg, root: str, list_path: str, fmt: str, scheme: PointScheme,
+def read_checked(data_cfg, root: Optional[str], list_path: str, fmt: str, scheme: PointScheme,
                  image_root: Optional[str] = None):
-    """Reads a list (a relative path is under `root`); skipped bad records are reported on stderr."""
-    path = list_path if os.path.isabs(list_path) else os.path.join(root, list_path)
-    result = read_list(path, fmt, image_root=image_root, on_bad=data_cfg.on_bad, scheme=scheme)
+    """`read_list` with every image decoded and every point checked (`check_images`), as training,
+    evaluation and the parity gate read lists; `data_cfg.on_bad` says whether a bad record stops
+    the read or is skipped, and skips are reported on stderr. A relative `list_path` is under `root`
+    (`fld_tf.data.download.find_root`; None: the current folder)."""
+    path = list_path if os.path.isabs(list_path) else os.path.join(root or os.getcwd(), list_path)
+    result = read_list(path, fmt, image_root=image_root, on_bad=data_cfg.on_bad, scheme=scheme,
+                       check_images=True)
     if result.skipped:
-        print(f"{path}: skipped {len(result.skipped)} bad records, first: "
-              f"{result.skipped[0][0]}: {result.skipped[0][1]}", file=sys.stderr)
-    return result.samples
+        first = "; ".join(f"{source}: {reason}" for source, reason in result.skipped[:3])
+        print(f"{path}: skipped {len(result.skipped)} bad records (data.on_bad=skip), first: {first}",
+              file=sys.stderr)
+    return result
+
+
+def read_samples(data_cfg, root: Optional[str], list_path: str, fmt: str, scheme: PointScheme,
+                 image_root: Optional[str] = None):
+    """The samples of `read_checked`."""
+    return read_checked(data_cfg, root, list_path, fmt, scheme, image_root).samples
 
 
 def read_split(data_cfg, root: str, list_path: str, fmt: str, crop_source: str,

@@ -2,53 +2,40 @@
 
 Usage:
   python -m fld_tf.train                                   # default recipe on MTFL
-  python -m fld_tf.train --config configs/mnv2-a050_wing_b64-30e_mtfl-96.yaml --run-dir runs/a050
+  python -m fld_tf.train --config configs/mnv2-a050_helen68-96.yaml --data-root /data  # 68 points, HELEN
   python -m fld_tf.train --run-dir runs/a050 --resume      # after a kill: continue where it stopped
   python -m fld_tf.train -o train.epochs=5 -o model.alpha=0.35
   python -m fld_tf.train --strategy mirrored --mixed-precision       # all local GPUs, float16 compute
   python -m fld_tf.train -o data.train_list=/data/mtfl-records -o data.train_format=tfrecord
 
+Data of one's own needs no dataset name: `-o data.dataset=null`, lists relative to `--data-root`
+(else `data.root`, else `$FLD_DATA`, else the current folder; see `fld_tf.data.download.find_root`).
+Every image is decoded and every point checked before training starts; `--on-bad skip` leaves bad
+records out and counts them.
+
 Multi-device and multi-machine training (`--strategy mirrored|multiworker`, batch and learning-rate
 scaling, sharding, who writes what) is described in `fld_tf/distribute.py`.
 
-A run directory holds `config.yaml`, `history.csv`, TensorBoard logs, `checkpoints/` (best and
-last weights), `backup/` (full training state while running), `model.keras` and `saved_model/`
-(the best deployable model) and `metrics.json`.
+A run directory holds `config.yaml` (written once the inputs were read, with the data root used),
+`history.csv`, TensorBoard logs, `checkpoints/` (best and last weights), `backup/` (full training
+state while running), `model.keras` and `saved_model/` (the best deployable model) and `metrics.json`.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import os
+import shlex
+import shutil
 import sys
 import time
 from typing import Optional
 
-import fld_tf  # noqa: F401
-import numpy as np
-import tensorflow as tf
-import tf_keras as keras
-
-from fld_tf import distribute, evaluate, geometry, keras_metrics, losses, pipeline
-from fld_tf.config import Config, ConfigError, load_config, save_config
-from fld_tf.data import tfrecord
-from fld_tf.data.download import resolve_root
+from fld_tf.config import Config, ConfigError, ON_BAD, load_config, save_config
 from fld_tf.data.sample import DataError
-from fld_tf.distribute import STRATEGIES
-from fld_tf.io import atomic_path, write_json
-from fld_tf.model import ATTRIBUTE_CLASSES, build_model, deployable, landmark_model
-from fld_tf.schemes import get_scheme
 
-
-def split_train_val(samples, fraction: float, seed: int):
-    """Holds out a seeded random `fraction` of the training list for model selection."""
-    if fraction <= 0:
-        return list(samples), []
-    order = np.random.default_rng(seed).permutation(len(samples))
-    n_val = max(1, int(round(fraction * len(samples))))
-    val = sorted(order[:n_val])
-    train = sorted(order[n_val:])
-    return [samples[i] for i in train], [samples[i] for i in val]
+# Imported by the functions that need them: `--help` and bad-input errors do not wait for TensorFlow.
+STRATEGY_NAMES = "default | mirrored | multiworker"  # fld_tf.distribute.STRATEGIES, checked there
 
 
 def build_optimizer(train_cfg, steps_per_epoch: int, replicas: int = 1):
@@ -56,6 +43,9 @@ def build_optimizer(train_cfg, steps_per_epoch: int, replicas: int = 1):
 
     The peak rate is `train_cfg.learning_rate` scaled for `replicas` by `train_cfg.lr_scaling`.
     """
+    import tf_keras as keras
+    from fld_tf import distribute
+
     total = max(1, train_cfg.epochs * steps_per_epoch)
     warmup = min(int(train_cfg.warmup_epochs * steps_per_epoch), total - 1)
     peak = distribute.scaled_learning_rate(train_cfg.learning_rate, replicas, train_cfg.lr_scaling)
@@ -68,19 +58,12 @@ def build_optimizer(train_cfg, steps_per_epoch: int, replicas: int = 1):
     return optimizer
 
 
-def mean_target(arrays, cfg: Config) -> Optional[np.ndarray]:
-    """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates; None
-    for the heatmap head, which has no regression bias to start there."""
-    if cfg.model.head == "heatmap":
-        return None
-    size = cfg.model.input_size
-    crops = [geometry.encode(p, sq, size) for p, sq in zip(arrays["points"], arrays["square"])]
-    return np.mean(crops, axis=0).reshape(-1)
-
-
 def compile_model(model, cfg: Config, scheme, steps_per_epoch: int, replicas: int = 1) -> None:
     """Compiles with the configured losses and optimizer; under mixed_float16 Keras wraps the
     optimizer in a `LossScaleOptimizer` (dynamic loss scaling)."""
+    from fld_tf import keras_metrics, losses
+    from fld_tf.model import ATTRIBUTE_CLASSES
+
     loss = {"landmarks": losses.build_loss(cfg.train, cfg.model.input_size)}
     weights = {"landmarks": 1.0}
     if "attributes" in model.output_names:
@@ -97,27 +80,14 @@ def _targets_for(model):
     return lambda x, y, *weight: (x, {k: v for k, v in y.items() if k in names}, *weight)
 
 
-def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Balance]:
-    """`train.balance_attribute` as `(index, weights)`, or None when off or the data lacks it."""
-    name = cfg.train.balance_attribute
-    if not name:
-        return None
-    if name not in scheme.attribute_names or not attributes.size:
-        print(f"train.balance_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
-              "training unweighted")
-        return None
-    index = scheme.attribute_names.index(name)
-    table = losses.class_balance_weights(attributes[:, index], cfg.train.balance_power)
-    print(f"loss weight by {name} class: " + ", ".join(f"{w:.2f}" for w in table[1:]))
-    return index, table
-
-
 def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[str] = None):
     """Backup (in `run_dir`, shared by all workers), checkpoints and logs (in `out_dir`, default `run_dir`).
 
     Every worker passes the same backup folder: Keras makes non-chief workers write theirs to a
     temporary sub-folder and restores every worker from the chief's.
     """
+    import tf_keras as keras
+
     out_dir = out_dir or run_dir
     ckpt = os.path.join(out_dir, "checkpoints")
     return [
@@ -131,9 +101,64 @@ def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[s
     ]
 
 
+def backup_problem(run_dir: str) -> Optional[str]:
+    """Why the training-state backup in `run_dir` cannot be restored (None: absent or readable).
+
+    Every tensor is read back, so a truncated or corrupt file is found here, not as a TF error in `fit`.
+    """
+    import tensorflow as tf
+
+    folder = os.path.join(run_dir, "backup", "chief")  # where BackupAndRestore keeps the chief's state
+    if not os.path.isdir(folder):
+        return None
+    try:
+        latest = tf.train.latest_checkpoint(folder)
+        if latest is None:
+            return f"{folder}: no checkpoint listed" if os.listdir(folder) else None
+        reader = tf.train.load_checkpoint(latest)
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+    except Exception as e:  # noqa: BLE001  TF reports damage as OpError, IndexError, ValueError...
+        reason = getattr(e, "message", None) or str(e) or type(e).__name__
+        return f"{folder}: {reason.strip().splitlines()[0]}"
+    return None
+
+
+def fall_back_from_damaged_backup(model, run_dir: str, problem: str, steps: int) -> int:
+    """Moves a damaged backup aside and restores the last good state instead: the weights of the
+    last finished epoch (`checkpoints/last.weights.h5`) and the step counter that goes with them
+    (the optimizer's moments start afresh). Returns the epoch to continue at.
+
+    Raises:
+      DataError: no usable last checkpoint either.
+    """
+    history = os.path.join(run_dir, "history.csv")
+    last = os.path.join(run_dir, "checkpoints", "last.weights.h5")
+    epochs = 0
+    if os.path.exists(history):
+        with open(history, encoding="utf-8") as f:
+            epochs = max(0, sum(1 for line in f if line.strip()) - 1)
+    try:
+        model.load_weights(last)
+    except (OSError, ValueError) as e:
+        raise DataError(f"--resume: the backup is damaged ({problem}) and {last} cannot be read "
+                        f"either ({str(e).splitlines()[0]}); start a new run") from None
+    damaged = os.path.join(run_dir, "backup.damaged")
+    shutil.rmtree(damaged, ignore_errors=True)
+    os.replace(os.path.join(run_dir, "backup"), damaged)
+    model.optimizer.iterations.assign(epochs * steps)
+    print(f"warning: --resume: backup damaged ({problem}); moved to {damaged}, continuing from "
+          f"{last} at epoch {epochs + 1} (optimizer moments restart)", file=sys.stderr)
+    return epochs
+
+
 def save_deployable(model, serving, run_dir: str) -> None:
     """Writes `model.keras` (the landmark model, which evaluation and export load) and
     `saved_model/` (`serving`: what evaluation measures, flip averaging included), atomically."""
+    import tensorflow as tf
+    from fld_tf.io import atomic_path
+    from fld_tf.model import landmark_model
+
     with atomic_path(os.path.join(run_dir, "model.keras")) as tmp:
         os.remove(tmp)
         landmark_model(model).save(tmp + ".keras")
@@ -142,72 +167,18 @@ def save_deployable(model, serving, run_dir: str) -> None:
         tf.saved_model.save(serving, tmp)
 
 
-@dataclasses.dataclass
-class Inputs:
-    """Training and validation datasets (global batches) and what the model needs to know of them."""
-
-    train: tf.data.Dataset
-    val: Optional[tf.data.Dataset]
-    train_count: int
-    val_count: int
-    mean_shape: Optional[np.ndarray]  # (2K,) mean target, initialises a regression head's bias
-
-
-def _list_path(cfg: Config, root: Optional[str]) -> str:
-    path = cfg.data.train_list
-    return path if os.path.isabs(path) or root is None else os.path.join(root, path)
-
-
-def list_inputs(cfg: Config, scheme, root: str, global_batch: int) -> Inputs:
-    """Inputs from a landmark list, with the seeded `split_train_val` hold-out."""
-    samples = pipeline.read_samples(cfg.data, root, cfg.data.train_list, cfg.data.train_format, scheme)
-    if cfg.data.limit:
-        samples = samples[:cfg.data.limit]
-    train_samples, val_samples = split_train_val(samples, cfg.data.val_fraction, cfg.data.seed)
-    n_attr, size = len(scheme.attribute_names), cfg.model.input_size
-    train_arrays = pipeline.sample_arrays(train_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
-    train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True,
-                                      batch_size=global_batch,
-                                      balance=balance_for(cfg, scheme, train_arrays["attributes"]))
-    val_ds = None
-    if val_samples:
-        val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
-        val_ds = pipeline.build_dataset(cfg.data, scheme, size, val_arrays, training=False,
-                                        batch_size=global_batch)
-    return Inputs(train_ds, val_ds, len(train_samples), len(val_samples), mean_target(train_arrays, cfg))
-
-
-def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
-    """Inputs from TFRecord shards (`data.train_format: tfrecord`), hold-out by `tfrecord.is_val`."""
-    files = tfrecord.find_shards(_list_path(cfg, root))
-    stored = tfrecord.read_scheme(files)
-    if stored != scheme.name:
-        raise DataError(f"{files[0]}: shards hold scheme {stored!r}, data.scheme is {scheme.name!r}")
-    n_train, n_val = pipeline.record_split_counts(cfg.data, files)
-    if not n_train:
-        raise DataError(f"{cfg.data.train_list}: no training records after data.limit and data.val_fraction")
-    size, crop = cfg.model.input_size, cfg.data.train_crop
-    # Class frequencies for the loss balance come from the same first records as the mean shape.
-    annotations = pipeline.record_annotations(cfg.data, scheme, files, crop)
-    balance = balance_for(cfg, scheme, annotations["attributes"])
-    build = lambda training, split: pipeline.build_record_dataset(  # noqa: E731
-        cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch,
-        balance=balance if training else None)
-    val_ds = build(False, "val") if n_val else None
-    return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, cfg))
-
-
-def _needs_root(cfg: Config) -> bool:
-    return bool(cfg.data.eval_lists) or not (cfg.data.train_format == "tfrecord"
-                                             and os.path.isabs(cfg.data.train_list))
-
-
 def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
-    """Trains, keeps the best checkpoint, evaluates it on `cfg.data.eval_lists`; returns metrics.
+    """Reads and checks the inputs, writes `config.yaml` (with the data root used), trains, keeps
+    the best checkpoint, evaluates it on `cfg.data.eval_lists`; returns metrics.
 
     Under `multiworker` every worker calls this; only the chief writes to `run_dir` (see
     `fld_tf.distribute`), and only the chief evaluates.
     """
+    import tf_keras as keras
+    from fld_tf import distribute, inputs as training_inputs, pipeline
+    from fld_tf.model import build_model
+    from fld_tf.schemes import get_scheme
+
     if cfg.train.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     # First TensorFlow call of the run: MultiWorkerMirroredStrategy must precede every other op.
@@ -217,9 +188,14 @@ def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
     replicas = strategy.num_replicas_in_sync
     global_batch = cfg.data.batch_size * replicas
     scheme = get_scheme(cfg.data.scheme)
-    root = resolve_root(cfg.data.dataset, cfg.data.root, cfg.data.download) if _needs_root(cfg) else None
-    build_inputs = record_inputs if cfg.data.train_format == "tfrecord" else list_inputs
-    inputs = build_inputs(cfg, scheme, root, global_batch)
+    root = training_inputs.data_root(cfg)
+    inputs = training_inputs.build_inputs(cfg, scheme, root, global_batch)
+    chief = strategy.extended.should_checkpoint
+    # The eval lists are read (and their images checked) now, not after hours of training.
+    eval_arrays = {item.name: pipeline.read_split(cfg.data, root, item.list, item.format, item.crop, scheme)
+                   for item in cfg.data.eval_lists} if chief else {}
+    if root is not None:  # the run remembers its data: evaluate and export find it there
+        cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=root))
     steps = cfg.train.steps_per_epoch or pipeline.steps_for(inputs.train_count, global_batch)
     with strategy.scope():
         model = build_model(cfg.model, scheme, mean_shape=inputs.mean_shape)
@@ -228,34 +204,51 @@ def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
     val_ds = inputs.val.map(select) if inputs.val is not None else None
     monitor = "loss" if val_ds is None else \
         "val_landmarks_nme" if "attributes" in model.output_names else "val_nme"
-    chief = strategy.extended.should_checkpoint
+    if chief:  # only now: a start that fails on its inputs leaves nothing that blocks the next
+        os.makedirs(run_dir, exist_ok=True)
+        save_config(cfg, os.path.join(run_dir, "config.yaml"))
+    initial_epoch = 0
+    problem = backup_problem(run_dir) if resume else None
+    if problem:
+        with strategy.scope():
+            initial_epoch = fall_back_from_damaged_backup(model, run_dir, problem, steps)
     peak = distribute.scaled_learning_rate(cfg.train.learning_rate, replicas, cfg.train.lr_scaling)
     print(f"strategy {cfg.train.strategy}: {replicas} replica(s), global batch {global_batch} "
           f"({cfg.data.batch_size} per replica), peak learning rate {peak:g} (lr_scaling "
-          f"{cfg.train.lr_scaling}), {inputs.train_count} training samples, {steps} steps per epoch")
+          f"{cfg.train.lr_scaling}), {inputs.train_count} training samples, {steps} steps per epoch"
+          + (f", {inputs.skipped} bad records skipped" if inputs.skipped else ""))
     with distribute.output_dir(run_dir, chief) as out_dir:
         started = time.time()
         history = model.fit(inputs.train.map(select), epochs=cfg.train.epochs, steps_per_epoch=steps,
-                            validation_data=val_ds, verbose=cfg.train.verbose,
+                            validation_data=val_ds, verbose=cfg.train.verbose, initial_epoch=initial_epoch,
                             callbacks=make_callbacks(run_dir, monitor, resume, out_dir))
         seconds = time.time() - started
         # On every worker: reading mirrored BatchNorm statistics is a collective under multiworker.
         weights = model.get_weights()
     results = {"train_samples": inputs.train_count, "val_samples": inputs.val_count,
+               "skipped_records": inputs.skipped,
                "epochs": cfg.train.epochs, "steps_per_epoch": steps, "replicas": replicas,
                "global_batch": global_batch, "peak_learning_rate": peak,
                "optimizer_steps": int(model.optimizer.iterations.numpy()),
                "fit_seconds_this_session": round(seconds, 1),
                "final_train_loss": float(history.history["loss"][-1]) if history.history else None,
                "eval": {}}
+    if problem:
+        results["resumed_from"] = f"checkpoints/last.weights.h5 (backup damaged: {problem})"
     if chief:
-        finish_run(weights, cfg, scheme, root, run_dir, results)
+        finish_run(weights, cfg, scheme, root, run_dir, results, eval_arrays)
     return results
 
 
-def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, results: dict) -> None:
+def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, results: dict,
+               eval_arrays: Optional[dict] = None) -> None:
     """The chief's part after training: the best checkpoint in a plain (undistributed) model, saved
-    as the deployable model, evaluated on `cfg.data.eval_lists`; `metrics.json` last."""
+    as the deployable model, evaluated on `cfg.data.eval_lists` (`eval_arrays`: those lists
+    already read, by name); `metrics.json` last."""
+    from fld_tf import evaluate
+    from fld_tf.io import write_json
+    from fld_tf.model import build_model, deployable
+
     plain = build_model(cfg.model, scheme)
     plain.set_weights(weights)
     best = os.path.join(run_dir, "checkpoints", "best.weights.h5")
@@ -265,32 +258,58 @@ def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, 
     save_deployable(plain, deploy, run_dir)
     for item in cfg.data.eval_lists:
         summary = evaluate.evaluate_list(deploy, cfg, scheme, root, item.list, item.format, item.crop,
-                                         run_dir, item.name)
+                                         run_dir, item.name, arrays=(eval_arrays or {}).get(item.name))
         results["eval"][item.name] = summary
         print(evaluate.format_summary(item.name, summary))
     write_json(os.path.join(run_dir, "metrics.json"), results)
 
 
-def main(argv=None) -> int:
+def next_commands(cfg: Config, run_dir: str) -> list:
+    """The commands that continue a finished run, from its own config: they run as printed (the
+    run's `config.yaml` holds its data root, so no `--data-root` is needed)."""
+    run = shlex.quote(run_dir)
+    lines = [f"Evaluate: python -m fld_tf.evaluate {run} --list {shlex.quote(item.list)} "
+             f"--format {item.format} --crop {item.crop} --name {shlex.quote(item.name)}"
+             for item in cfg.data.eval_lists]
+    if cfg.data.eval_lists or cfg.data.scheme == "mtfl5":
+        lines.append(f"Export:   python -m export.tflite {run}")  # its gate runs on the first eval list
+    else:
+        lines.append(f"Export:   python -m export.tflite {run} --no-parity   "
+                     "# no data.eval_lists: add --list L --format F --crop C for the gate")
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fld_tf.train", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=None, help="YAML recipe (default: the built-in defaults)")
     parser.add_argument("--run-dir", default=None, help="output folder (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
-    parser.add_argument("--data-root", default=None, help="dataset folder (else $FLD_DATA, else the cache)")
-    parser.add_argument("--strategy", choices=STRATEGIES, default=None,
-                        help="tf.distribute strategy (see fld_tf/distribute.py); multiworker reads TF_CONFIG")
+    parser.add_argument("--data-root", default=None,
+                        help="folder relative list paths are under (else data.root, else $FLD_DATA "
+                             "(/<data.dataset> for a named dataset), else the current folder)")
+    parser.add_argument("--on-bad", choices=ON_BAD, default=None,
+                        help="a bad record or image: stop with its file and line (error, default) or "
+                             "skip it and count it (data.on_bad)")
+    parser.add_argument("--strategy", default=None, metavar="NAME",
+                        help=f"tf.distribute strategy: {STRATEGY_NAMES} (see fld_tf/distribute.py); "
+                             "multiworker reads TF_CONFIG")
     parser.add_argument("--mixed-precision", action="store_true", default=None,
                         help="mixed_float16 compute with dynamic loss scaling; the head stays float32")
     parser.add_argument("--jit-compile", action="store_true", default=None, help="compile steps with XLA")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. -o train.epochs=5 (repeatable)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     name = os.path.splitext(os.path.basename(args.config))[0] if args.config else "default"
     run_dir = args.run_dir or os.path.join("runs", name)
     saved = os.path.join(run_dir, "config.yaml")
     overrides = list(args.override)
-    for flag, key in ((args.data_root, "data.root"), (args.strategy, "train.strategy"),
-                      (args.mixed_precision, "train.mixed_precision"), (args.jit_compile, "train.jit_compile")):
+    for flag, key in ((args.data_root, "data.root"), (args.on_bad, "data.on_bad"),
+                      (args.strategy, "train.strategy"), (args.mixed_precision, "train.mixed_precision"),
+                      (args.jit_compile, "train.jit_compile")):
         if flag is not None:
             overrides.append(f"{key}={flag}")
     try:
@@ -298,22 +317,23 @@ def main(argv=None) -> int:
             shared = " (under multiworker every worker must see the run dir)" if "TF_CONFIG" in os.environ else ""
             raise ConfigError(f"--resume: {saved} not found; nothing to resume in {run_dir}{shared}")
         cfg = load_config(args.config or (saved if args.resume else None), overrides)
+        from fld_tf import distribute  # TensorFlow loads here, after the arguments were checked
+
         chief = distribute.is_chief(cfg.train.strategy)
-        if chief:  # other workers leave the run dir to the chief (they may share it)
-            if not args.resume and os.path.exists(saved):
-                raise ConfigError(f"--run-dir: {run_dir} already holds a run; pass --resume to "
-                                  "continue it or choose another --run-dir")
-            os.makedirs(run_dir, exist_ok=True)
-            save_config(cfg, saved)
+        # Other workers leave the run dir to the chief (they may share it).
+        if chief and not args.resume and os.path.exists(saved):
+            raise ConfigError(f"--run-dir: {run_dir} already holds a run; pass --resume to "
+                              "continue it or choose another --run-dir")
         results = train(cfg, run_dir, resume=args.resume)
-    except (ConfigError, DataError, FileNotFoundError) as e:
+    except (ConfigError, DataError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not chief:
         print(f"Worker done; the chief wrote the run to its {run_dir}")
         return 0
-    print(f"Run saved to {run_dir}\n  Evaluate: python -m fld_tf.evaluate {run_dir} --list testing.txt "
-          f"--format mtfl --crop image\n  Export:   python -m export.tflite {run_dir}")
+    print(f"Run saved to {run_dir}")
+    for line in next_commands(load_config(saved), run_dir):
+        print(f"  {line}")
     return 0 if results else 1
 
 

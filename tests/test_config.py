@@ -60,3 +60,59 @@ def test_unreadable_and_invalid_files(tmp_path):
     bad.write_text("train: [unclosed\n")
     with pytest.raises(ConfigError, match="broken.yaml: not valid YAML"):
         load_config(str(bad))
+
+
+def test_crop_defaults_are_the_schemes_measured_ones(tmp_path):
+    from fld_tf.config import CropConfig
+
+    mtfl = load_config(None).data.crop
+    assert (mtfl.landmark_scale, mtfl.landmark_shift, mtfl.box_scale, mtfl.box_shift) == \
+        (2.87, (0.024, 0.043), 1.61, (0.023, 0.034))
+    ibug = load_config(None, ["data.scheme=ibug68"]).data.crop
+    assert (ibug.landmark_scale, ibug.landmark_shift) == (1.42, (0.015, -0.045))
+    # One value set, the others still the scheme's.
+    mixed = load_config(None, ["data.scheme=ibug68", "data.crop.landmark_scale=1.5"]).data.crop
+    assert mixed == CropConfig(1.5, (0.015, -0.045), 1.61, (0.023, 0.034))
+    # The saved config holds numbers, and reads back the same whatever the scheme defaults become.
+    path = tmp_path / "c.yaml"
+    save_config(load_config(None, ["data.scheme=ibug68"]), str(path))
+    assert "landmark_scale: 1.42" in path.read_text()
+    assert load_config(str(path)).data.crop == ibug
+
+
+def test_another_schemes_crop_constants_are_warned_about(capsys):
+    default = os.path.join(REPO, "configs", "default.yaml")  # explicit MTFL numbers
+    load_config(default)
+    load_config(None, ["data.scheme=wflw98"])  # wflw98's own values (ibug68's, by measurement)
+    assert capsys.readouterr().err == ""
+    load_config(default, ["data.scheme=ibug68"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"warning: {default} + overrides: data.crop: ")
+    assert ("landmark_scale 2.87, landmark_shift [0.024, 0.043] are the values measured for scheme "
+            "'mtfl5', but data.scheme is 'ibug68' (measured: 1.42, [0.015, -0.045])") in err
+    assert "scales the points' extent, which differs between schemes" in err
+
+
+@pytest.mark.parametrize("value", ["null", "''"])
+def test_no_dataset_name(value):
+    assert load_config(None, [f"data.dataset={value}"]).data.dataset is None
+    assert load_config(None).data.dataset == "mtfl"  # the default recipe downloads MTFL
+
+
+def test_helen68_recipe_needs_no_dataset_and_no_hand_worked_crop():
+    cfg = load_config(os.path.join(REPO, "configs", "mnv2-a050_helen68-96.yaml"))
+    assert cfg.data.dataset is None and cfg.data.root is None  # root: --data-root / $FLD_DATA
+    assert (cfg.data.scheme, cfg.data.train_list, cfg.data.train_format, cfg.data.train_crop) == \
+        ("ibug68", "helen68/trainset", "pts", "landmarks")
+    assert [(e.list, e.format, e.crop) for e in cfg.data.eval_lists] == [("helen68/testset", "pts", "landmarks")]
+    assert cfg.data.crop.landmark_scale == 1.42 and not cfg.model.attribute_head
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.scheme=ibug86", r"defaults \+ overrides: data\.scheme: unknown point scheme 'ibug86' "
+                           r"\(known: ibug68, mtfl5, wflw98\); did you mean 'ibug68'\?"),
+    ("data.on_bad=ignore", r"data\.on_bad must be one of error, skip, got 'ignore'"),
+])
+def test_bad_data_values_are_named(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, [override])

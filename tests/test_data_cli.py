@@ -4,13 +4,14 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _run(*args):
-    env = dict(os.environ, PYTHONPATH=REPO)
+def _run(*args, env=None):
+    env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
     return subprocess.run([sys.executable, "-m", "fld_tf.data", *args], capture_output=True, text=True,
                           env=env, cwd=REPO, timeout=120)
 
@@ -35,23 +36,53 @@ def short_list(mtfl_root, tmp_path_factory):
     return str(path)
 
 
+def _iod(line):
+    """Inter-ocular distance of an MTFL line, parsed here independently of the readers."""
+    v = [float(f) for f in line.split()[1:11]]
+    return float(np.hypot(v[1] - v[0], v[6] - v[5]))
+
+
 def test_stats(short_list, mtfl_root, tmp_path):
-    out = tmp_path / "stats"
+    out = tmp_path / "stats.png"
     run = _run("stats", short_list, "--format", "mtfl", "--image-root", mtfl_root, "--out", str(out))
     assert run.returncode == 0, run.stderr
+    with open(short_list) as f:
+        lines = [line for line in f if line.strip()]
+    iod = np.array([_iod(line) for line in lines])
+    assert iod.max() == pytest.approx(150.82, abs=0.005)  # line 1, see short_list
+    widths = np.array([250] * 10 + [150] * 10)
+    p_iod = np.percentile(iod, [5, 25, 50, 75, 95])
+    p_scale = np.percentile(iod / widths, [5, 25, 50, 75, 95])
     assert run.stdout.splitlines() == [
         f"== {short_list} (format mtfl, scheme mtfl5)",
         "samples: 20  skipped: 0  with box: 0  with attributes: 20",
-        "image sizes (W x H: count):",
-        "  250 x 250: 10",
-        "  150 x 150: 10",
-        "inter-ocular distance (px): min 37.66  median 44.09  mean 48.71  max 150.82",
-        "face scale (iod / image width): min 0.151  median 0.277  mean 0.255  max 0.603",
+        "image sizes: 2 distinct; width 150..250 (median 200); height 150..250 (median 200); "
+        "most common 250x250 (10), 150x150 (10)",
+        "inter-ocular distance (px): " + "  ".join(f"p{p} {v:.1f}" for p, v in zip((5, 25, 50, 75, 95), p_iod))
+        + f"  (min {iod.min():.1f}, max 150.8)",
+        "face scale (iod / image width): " + "  ".join(f"p{p} {v:.3f}" for p, v in zip((5, 25, 50, 75, 95), p_scale)),
         "points outside the image: 1 of 100 (in 1 samples)",
-        f"wrote {out / 'short_face_scale.png'}",
+        f"wrote {out}",
     ]
-    histogram = cv2.imread(str(out / "short_face_scale.png"))
-    assert histogram.shape == (400, 600, 3)  # 6 x 4 inches at 100 dpi
+    histogram = cv2.imread(str(out))
+    assert histogram.shape == (360, 1200, 3)  # 12 x 3.6 inches at 100 dpi
+    assert len(np.unique(histogram.reshape(-1, 3), axis=0)) > 20  # drawn, not blank
+
+
+def test_stats_summary_stays_short_and_reads_pts_by_data_root(helen_root, tmp_path):
+    """A folder of 68-point .pts given relative to --data-root or $FLD_DATA: a fixed number of
+    lines however many image sizes there are."""
+    helen = helen_root
+    run = _run("stats", "testset", "--format", "pts", "--data-root", helen)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"== {os.path.join(helen, 'testset')} (format pts, scheme ibug68)"
+    assert lines[1] == "samples: 330  skipped: 0  with box: 0  with attributes: 0"
+    assert len(lines) == 6 and lines[2].startswith("image sizes: ") and " distinct; " in lines[2]
+    run = _run("stats", "testset", "--format", "pts", env={"FLD_DATA": helen})
+    assert run.returncode == 0 and run.stdout.splitlines()[1] == lines[1]
+    run = _run("stats", "testset", "--format", "pts", "--out", str(tmp_path / "h.jpg"), env={"FLD_DATA": helen})
+    assert (run.returncode, run.stderr) == (2, f"error: --out {tmp_path / 'h.jpg'}: expected a .png file name\n")
 
 
 def test_show(short_list, mtfl_root, tmp_path):
@@ -91,3 +122,20 @@ def test_bad_list(short_list, mtfl_root, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "samples: 19  skipped: 1" in run.stdout
     assert f"  skipped {bad}:2: expected 15 values, got 14" in run.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["stats", "x.txt", "--format", "csv", "--data-root", "{tmp}/absent"],
+     "error: {tmp}/absent: data root (--data-root / data.root) is not a folder\n"),
+    (["stats", "{tmp}", "--format", "csv"], "error: {tmp}: cannot read list: Is a directory\n"),
+    (["show", "missing.txt", "--format", "mtfl", "--out", "{tmp}/s.png", "--data-root", "{tmp}"],
+     "error: {tmp}/missing.txt: cannot read list: No such file or directory\n"),
+    (["pack", "{tmp}/nowhere", "--format", "pts", "--out", "{tmp}/rec"],
+     "error: {tmp}/nowhere: no such folder of .pts files or list of them\n"),
+    (["stats", "l.txt", "--format", "mtfl", "--config", "{tmp}/missing.yaml"],
+     "error: {tmp}/missing.yaml: cannot read config: No such file or directory\n"),
+])
+def test_bad_input_is_one_line(tmp_path, args, expected):
+    run = _run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert (run.returncode, run.stderr) == (2, expected.replace("{tmp}", str(tmp_path)))
+    assert os.listdir(tmp_path) == []  # nothing written

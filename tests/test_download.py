@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fld_tf.data import download
-from fld_tf.data.download import resolve_root
+from fld_tf.data.download import find_root, resolve_root
 from fld_tf.data.readers import read_list
 from fld_tf.data.sample import DataError
 
@@ -154,5 +154,27 @@ def test_resolution_order(mtfl_root, tmp_path, monkeypatch):
     assert download.default_root("x") == os.path.join(os.path.expanduser("~"), ".cache", "fld_tf", "x")
     # An explicit root wins over the environment.
     assert resolve_root("mtfl", root=mtfl_root + "/", download=False) == mtfl_root
-    with pytest.raises(DataError, match="unknown dataset 'wflw'; known: mtfl"):
+    with pytest.raises(DataError, match=r"data\.dataset: 'wflw' is not a dataset this toolkit downloads "
+                                        r"\(known: mtfl\); for a folder of your own set data\.dataset to null"):
         resolve_root("wflw", root=str(tmp_path / "absent"))
+
+
+def test_find_root_without_a_dataset(mtfl_root, tmp_path, monkeypatch):
+    """No dataset name: --data-root / data.root, else $FLD_DATA as it is, else the current folder;
+    nothing is checked for an MTFL layout or downloaded."""
+    own = tmp_path / "own"
+    own.mkdir()
+    monkeypatch.setenv("FLD_DATA", str(tmp_path))
+    assert find_root(None, str(own)) == str(own)
+    assert find_root("", None) == str(tmp_path)  # not $FLD_DATA/<dataset>
+    monkeypatch.delenv("FLD_DATA")
+    monkeypatch.chdir(own)
+    assert find_root() == str(own)
+    with pytest.raises(DataError, match=r"absent: data root \(--data-root / data\.root\) is not a folder"):
+        find_root(None, str(tmp_path / "absent"))
+    monkeypatch.setenv("FLD_DATA", str(tmp_path / "gone"))
+    with pytest.raises(DataError, match=r"gone: data root \(\$FLD_DATA\) is not a folder"):
+        find_root()
+    # A named dataset is still found and checked where it lives.
+    monkeypatch.setenv("FLD_DATA", os.path.dirname(mtfl_root))
+    assert find_root("mtfl") == mtfl_root

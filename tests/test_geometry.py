@@ -25,7 +25,7 @@ def test_square_from_image_covers_pixel_edges():
 
 
 def test_crop_square_auto_prefers_box_and_rejects_unknown():
-    cfg = CropConfig()
+    cfg = CropConfig.for_scheme("mtfl5")
     pts = np.array([[0, 0], [10, 10]], np.float32)
     box = np.array([0, 0, 10, 10], np.float32)
     np.testing.assert_allclose(geometry.crop_square("auto", cfg, pts, box),

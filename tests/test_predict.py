@@ -16,7 +16,7 @@ from fld_tf import detect
 from fld_tf.detect import FaceDetector, FaceTracker
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CROP = CropConfig()  # the rule the tiny model's card carries (built from the defaults)
+CROP = CropConfig.for_scheme("mtfl5")  # the rule the tiny model's card carries (built from the defaults)
 # A plausible mean face in crop coordinates: the tiny model's output bias (its kernel is scaled down,
 # so outputs stay near this but still depend on the pixels).
 MEAN_SHAPE = [0.36, 0.40, 0.64, 0.40, 0.50, 0.55, 0.39, 0.70, 0.61, 0.70]
@@ -228,7 +228,7 @@ POINTS = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float32
 
 
 def test_tracker_follows_face_tracker_java():
-    t = FaceTracker(CropConfig(), redetect_every=3)
+    t = FaceTracker(CROP, redetect_every=3)
     assert t.needs_detection()
     first = t.choose_crop(BOX, True)
     np.testing.assert_array_equal(first, FaceDetector.square(BOX))

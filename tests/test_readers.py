@@ -260,3 +260,145 @@ def test_real_mtfl_is_cuhk_plus_one(real):
     assert cuhk.image_path.endswith("Abner_Martinez_0001.jpg")
     np.testing.assert_allclose(mtfl[cuhk.image_path], cuhk.points, atol=1e-4)
     np.testing.assert_array_equal(cuhk.points[0], [105.25, 115.25])
+
+
+# --- .pts with and without header, lists of .pts, images checked --------------------------------
+
+def _helen_copy(helen_root, dest, stem, header=True, image=True):
+    """A real HELEN photo and its .pts in `dest`; without the 300-W header and braces if asked."""
+    os.makedirs(dest, exist_ok=True)
+    with open(os.path.join(helen_root, "trainset", stem + ".pts")) as f:
+        lines = [line.strip() for line in f if line.strip()]
+    assert lines[:3] == ["version: 1", "n_points:  68", "{"] and lines[-1] == "}"
+    body = lines if header else lines[3:-1]
+    with open(os.path.join(dest, stem + ".pts"), "w") as f:
+        f.write("\n".join(body) + "\n")
+    if image:
+        import shutil
+        shutil.copy(os.path.join(helen_root, "trainset", stem + ".jpg"), dest)
+    return (np.array([line.split() for line in lines[3:-1]], np.float64) - 1.0).astype(np.float32)
+
+
+def _helen_stems(helen_root, n):
+    return sorted(f[:-4] for f in os.listdir(os.path.join(helen_root, "trainset")) if f.endswith(".pts"))[:n]
+
+
+def test_pts_with_and_without_header_read_alike(helen_root, tmp_path):
+    a, b = _helen_stems(helen_root, 2)
+    want_a = _helen_copy(helen_root, tmp_path / "set", a, header=True)
+    want_b = _helen_copy(helen_root, tmp_path / "set", b, header=False)
+    sa, sb = read_list(str(tmp_path / "set"), "pts", check_images=True).samples
+    np.testing.assert_array_equal(sa.points, want_a)
+    np.testing.assert_array_equal(sb.points, want_b)
+    assert sb.image_path == str(tmp_path / "set" / f"{b}.jpg") and sb.source == f"{tmp_path / 'set' / b}.pts:1"
+    # The real file's first point, 1-based in the file: 0-based here.
+    with open(os.path.join(helen_root, "trainset", a + ".pts")) as f:
+        x, y = (float(v) for v in f.read().splitlines()[3].split())
+    np.testing.assert_allclose(sa.points[0], [x - 1, y - 1], atol=1e-4)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda lines: lines[:-1], r"\.pts:3: unbalanced '\{' / '\}'"),               # "{" without "}"
+    (lambda lines: lines[3:], r"\.pts:69: unbalanced '\{' / '\}'"),               # "}" without "{"
+    (lambda lines: lines[3:-2], r"\.pts:1: expected 68 point lines 'x y', got 67"),
+    (lambda lines: lines[:1] + ["n_points: 5"] + lines[2:], r"\.pts:2: n_points is 5, the scheme has 68 points"),
+    (lambda lines: [], r"\.pts:1: empty \.pts file"),
+])
+def test_pts_layout_errors_name_the_line(helen_root, tmp_path, edit, message):
+    (stem,) = _helen_stems(helen_root, 1)
+    _helen_copy(helen_root, tmp_path, stem)
+    path = tmp_path / f"{stem}.pts"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n")
+    with pytest.raises(DataError, match=message):
+        read_list(str(tmp_path), "pts")
+
+
+def test_pts_list_file_names_a_split(helen_root, tmp_path):
+    """A list of .pts (or image) paths, relative to the list: the split is the list, not the folder."""
+    stems = _helen_stems(helen_root, 3)
+    for stem in stems:
+        _helen_copy(helen_root, tmp_path / "all", stem, header=stem != stems[1])
+    split = _write(tmp_path / "val.txt", [f"all/{stems[2]}.jpg", "", f"all/{stems[0]}.pts"], newline="\n")
+    a, b = read_list(split, "pts", check_images=True).samples
+    assert a.image_path == str(tmp_path / "all" / f"{stems[2]}.jpg") and a.source == f"{split}:1"
+    assert b.image_path == str(tmp_path / "all" / f"{stems[0]}.jpg") and b.source == f"{split}:3"
+    assert len(read_list(str(tmp_path / "all"), "pts").samples) == 3  # the folder still reads whole
+    bad = _write(tmp_path / "bad.txt", [f"all/{stems[0]}.pts", "all/missing.pts"], newline="\n")
+    with pytest.raises(DataError, match=r"bad\.txt:2: image not found: .*all/missing\.pts"):
+        read_list(bad, "pts")
+    (tmp_path / "all" / "lonely.jpg").write_bytes(b"")
+    orphan = _write(tmp_path / "orphan.txt", ["all/lonely.jpg"], newline="\n")
+    with pytest.raises(DataError, match=r"orphan\.txt:1: no \.pts file .*lonely\.pts for this image"):
+        read_list(orphan, "pts")
+    (tmp_path / "all" / f"{stems[1]}.pts").write_text("1 2\n")
+    broken = _write(tmp_path / "broken.txt", [f"all/{stems[1]}.pts"], newline="\n")
+    with pytest.raises(DataError, match=rf"broken\.txt:1: .*{stems[1]}\.pts:1: expected 68 point lines"):
+        read_list(broken, "pts")
+    with pytest.raises(DataError, match=r"nowhere: no such folder of \.pts files or list of them"):
+        read_list(str(tmp_path / "nowhere"), "pts")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"empty: no \.pts files in this folder"):
+        read_list(str(tmp_path / "empty"), "pts")
+
+
+@pytest.fixture
+def bad_images(mtfl_root, tmp_path):
+    """A list of 4 real MTFL photos (copied), then a zero-byte, a truncated and a corrupt one."""
+    import shutil
+    with open(os.path.join(mtfl_root, "training.txt")) as f:
+        lines = [line.strip() for line in f if line.strip()][:4]
+    folder = tmp_path / "lfw_5590"
+    folder.mkdir()
+    names = []
+    for line in lines:
+        name = line.split()[0].split("\\")[-1]
+        shutil.copy(os.path.join(mtfl_root, "lfw_5590", name), folder / name)
+        names.append(name)
+    data = (folder / names[1]).read_bytes()
+    (folder / names[1]).write_bytes(b"")                       # zero bytes
+    (folder / names[2]).write_bytes(data[:len(data) // 2])     # cut in the middle of the scan
+    corrupt = bytearray(data)
+    corrupt[2:40] = b"\x00" * 38                               # header destroyed
+    (folder / names[3]).write_bytes(bytes(corrupt))
+    path = _write(tmp_path / "list.txt", lines)
+    return path, [str(folder / n) for n in names]
+
+
+def test_bad_images_are_found_before_training(bad_images):
+    path, images = bad_images
+    assert len(read_list(path, "mtfl").samples) == 4  # without the check the list looks fine
+    with pytest.raises(DataError) as info:
+        read_list(path, "mtfl", check_images=True)
+    assert str(info.value) == f"{path}:2: {images[1]}: empty image file (0 bytes)"
+    result = read_list(path, "mtfl", check_images=True, on_bad="skip")
+    assert [s.image_path for s in result.samples] == images[:1]
+    (l2, r2), (l3, r3), (l4, r4) = result.skipped
+    assert (l2, l3, l4) == (f"{path}:2", f"{path}:3", f"{path}:4")
+    assert r3.startswith(f"{images[2]}: cannot decode image: image file is truncated")
+    assert r4.startswith(f"{images[3]}: cannot decode image: cannot identify image file")
+
+
+def test_outside_tolerance_just_inside_and_just_outside(mtfl_dir):
+    # 100x80 image, OUTSIDE_TOLERANCE 0.5: x may lie in [-50, 150], y in [-40, 120] (0-based).
+    from fld_tf.data.readers import OUTSIDE_TOLERANCE
+    assert OUTSIDE_TOLERANCE == 0.5
+    cases = [("151.1", True), ("151.0", False), ("-49.0", False), ("-49.1", True)]  # 1-based x of point 0
+    for x, far in cases:
+        path = _write(mtfl_dir / "t.txt", [f"lfw_5590\\a.jpg {MTFL_LINE.replace('11.5', x, 1)}"])
+        if not far:
+            assert len(read_list(path, "mtfl", check_images=True).samples) == 1, x
+            continue
+        with pytest.raises(DataError) as info:
+            read_list(path, "mtfl", check_images=True)
+        x0 = float(x) - 1
+        assert str(info.value) == (
+            f"{path}:1: point 0 ({x0:.1f}, 20.0) is far outside the 100x80 image {mtfl_dir / 'lfw_5590' / 'a.jpg'} "
+            "(more than OUTSIDE_TOLERANCE = 50% of the image size beyond its border: an annotation "
+            "error, not a face partly out of frame)")
+    # y: 80 x 1.5 = 120 is the last row allowed.
+    path = _write(mtfl_dir / "y.txt", [f"lfw_5590\\a.jpg {MTFL_LINE.replace('21.0 21.0 31.0', '121.0 21.0 31.0', 1)}"])
+    assert read_list(path, "mtfl", check_images=True).samples[0].points[0, 1] == 120.0
+    path = _write(mtfl_dir / "y.txt", [f"lfw_5590\\a.jpg {MTFL_LINE.replace('21.0 21.0 31.0', '121.5 21.0 31.0', 1)}"])
+    with pytest.raises(DataError, match=r"point 0 \(10\.5, 120\.5\) is far outside"):
+        read_list(path, "mtfl", check_images=True)

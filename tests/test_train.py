@@ -2,6 +2,8 @@
 import csv
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,12 +12,14 @@ import time
 import cv2
 import pytest
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = ["-o", "data.limit=200", "-o", "data.batch_size=16", "-o", "model.input_size=64",
          "-o", "model.alpha=0.35", "-o", "data.shuffle_buffer=64", "-o", "train.verbose=2"]
 
 
 def _run(args, **kw):
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, **kw)
+    env = dict(kw.pop("env", os.environ), PYTHONPATH=REPO)
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=env, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +64,20 @@ def test_training_writes_a_complete_run(trained_run):
     assert sheet is not None and sheet.shape[0] > 0
 
 
-def test_evaluate_cli_reproduces_training_metrics(trained_run, aflw_list, tmp_path):
-    run_dir, _ = trained_run
-    result = _run(["fld_tf.evaluate", run_dir, "--list", aflw_list, "--format", "mtfl", "--crop", "image",
-                   "--out", str(tmp_path)])
+def test_evaluate_cli_reproduces_training_metrics(trained_run, tmp_path):
+    """The Evaluate command training printed, run as printed from another folder without $FLD_DATA."""
+    run_dir, result = trained_run
+    (line,) = [l.split(":", 1)[1].strip() for l in result.stdout.splitlines() if l.strip().startswith("Evaluate:")]
+    assert line.startswith(f"python -m fld_tf.evaluate {run_dir} --list ") and line.endswith(
+        "--format mtfl --crop image --name aflw40")
+    env = {k: v for k, v in os.environ.items() if k != "FLD_DATA"}
+    args = shlex.split(line)
+    result = subprocess.run([sys.executable, *args[1:]], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    got = json.load(open(tmp_path / "metrics_aflw40.json"))
+    got = json.load(open(os.path.join(run_dir, "eval", "metrics_aflw40.json")))
     want = json.load(open(os.path.join(run_dir, "metrics.json")))["eval"]["aflw40"]
     assert got["nme_percent"] == pytest.approx(want["nme_percent"], abs=1e-4)
-    assert cv2.imread(str(tmp_path / "ced_aflw40.png")) is not None
+    assert cv2.imread(os.path.join(run_dir, "eval", "ced_aflw40.png")) is not None
 
 
 def test_train_cli_rejects_bad_input(trained_run, tmp_path):
@@ -117,7 +126,7 @@ def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
     import numpy as np
     from fld_tf.config import load_config
     from fld_tf.schemes import get_scheme
-    from fld_tf.train import balance_for
+    from fld_tf.inputs import balance_for
 
     attributes = np.array([[0, 0, 0, 2], [1, 0, 0, 2], [0, 1, 0, 0], [0, 0, 1, 2]])  # pose: 2, 2, 0, 2
     index, table = balance_for(load_config(None, ["train.balance_attribute=pose", "train.balance_power=1"]),
@@ -130,3 +139,154 @@ def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
     assert balance_for(load_config(None, ["train.balance_attribute=pose"]), get_scheme("ibug68"),
                        np.zeros((4, 0), np.int32)) is None
     assert "no such attribute" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["fld_tf.train", "fld_tf.evaluate", "fld_tf.data"])
+def test_help_does_not_import_tensorflow(module):
+    code = ("import runpy, sys\nsys.argv = ['x', '--help']\ntry:\n    runpy.run_module(%r, run_name='__main__')\n"
+            "except SystemExit:\n    pass\nsys.stderr.write(repr(sorted(m for m in ('tensorflow', 'tf_keras') "
+            "if m in sys.modules)))\n" % module)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.startswith("usage: ") and result.stderr == "[]"
+
+
+def _helen_set(helen_root, folder, n=12):
+    """`n` real HELEN photos with their .pts, copied."""
+    stems = sorted(f[:-4] for f in os.listdir(os.path.join(helen_root, "trainset")) if f.endswith(".pts"))[:n]
+    os.makedirs(folder)
+    for stem in stems:
+        for ext in (".jpg", ".pts"):
+            shutil.copy(os.path.join(helen_root, "trainset", stem + ext), folder)
+    return [os.path.join(folder, s) for s in stems]
+
+
+OWN68 = ["-o", "data.dataset=null", "-o", "data.scheme=ibug68", "-o", "data.train_list=set",
+         "-o", "data.train_format=pts", "-o", "data.train_crop=landmarks", "-o", "model.attribute_head=false",
+         "-o", "data.eval_lists=[]", "-o", "data.batch_size=4", "-o", "model.input_size=64",
+         "-o", "model.alpha=0.35", "-o", "train.verbose=0", "-o", "data.val_fraction=0"]
+
+
+def _one_error_line(err):
+    lines = [line for line in err.splitlines() if line.startswith("error")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", ["truncated", "far_outside"])
+def test_bad_training_data_is_one_line_before_training_and_leaves_nothing(helen_root, tmp_path, case):
+    stems = _helen_set(helen_root, str(tmp_path / "data" / "set"), n=4)
+    if case == "truncated":
+        data = open(stems[2] + ".jpg", "rb").read()
+        open(stems[2] + ".jpg", "wb").write(data[:len(data) // 3])
+        expected = f"error: {stems[2]}.pts:1: {stems[2]}.jpg: cannot decode image: image file is truncated"
+    else:
+        lines = open(stems[1] + ".pts").read().splitlines()
+        lines[3 + 5] = "10000 20"  # point 5, 1-based x = 10000 on a photo at most 400 px wide
+        open(stems[1] + ".pts", "w").write("\n".join(lines) + "\n")
+        expected = f"error: {stems[1]}.pts:1: point 5 (9999.0, 19.0) is far outside the "
+    run_dir = tmp_path / "run"
+    env = dict(os.environ, FLD_DATA=str(tmp_path / "empty"))
+    os.makedirs(env["FLD_DATA"])
+    result = _run(["fld_tf.train", "--run-dir", str(run_dir), "--data-root", str(tmp_path / "data"), *OWN68],
+                  env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr).startswith(expected)
+    if case == "far_outside":
+        assert "more than OUTSIDE_TOLERANCE = 50% of the image size beyond its border" in result.stderr
+    assert not os.path.exists(run_dir / "config.yaml")  # the next start is not blocked
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--data-root", "{tmp}/nowhere", "-o", "data.dataset=null"],
+     "error: {tmp}/nowhere: data root (--data-root / data.root) is not a folder"),
+    (["-o", "data.batch_size=abc"], "error: defaults + overrides: data.batch_size must be int, got 'abc'"),
+    (["-o", "data.dataset=helen68"], "error: data.dataset: 'helen68' is not a dataset this toolkit downloads"),
+    (["--data-root", "{tmp}", "-o", "data.dataset=null", "-o", "data.train_list=missing.txt"],
+     "error: {tmp}/missing.txt: cannot read list: No such file or directory"),
+    (["--on-bad", "maybe"], None),  # argparse: its own usage line and exit 2
+])
+def test_train_cli_bad_input_is_one_line(tmp_path, args, expected):
+    env = dict(os.environ, FLD_DATA=str(tmp_path))
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = _run(["fld_tf.train", "--run-dir", str(tmp_path / "run"), *args], env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    if expected is None:
+        assert "invalid choice: 'maybe'" in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert _one_error_line(result.stderr).startswith(expected.replace("{tmp}", str(tmp_path)))
+    assert not os.path.exists(tmp_path / "run" / "config.yaml")
+
+
+def test_skip_then_resume_from_a_truncated_backup(helen_root, tmp_path, monkeypatch, capsys):
+    """`--on-bad skip` counts a zero-byte photo; a truncated backup on `--resume` is one warning
+    line, and training continues from the last good epoch (its weights and step counter)."""
+    import tf_keras as keras
+    from fld_tf import train
+
+    stems = _helen_set(helen_root, str(tmp_path / "data" / "set"), n=9)
+    open(stems[4] + ".jpg", "wb").close()
+    run_dir = str(tmp_path / "run")
+    argv = ["--run-dir", run_dir, "--data-root", str(tmp_path / "data"), "--on-bad", "skip", *OWN68,
+            "-o", "train.epochs=3", "-o", "train.steps_per_epoch=2"]
+
+    class Interrupt(Exception):
+        pass
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise Interrupt()
+
+    make_callbacks = train.make_callbacks
+    monkeypatch.setattr(train, "make_callbacks", lambda *a, **k: make_callbacks(*a, **k) + [StopAfterFirstEpoch()])
+    with pytest.raises(Interrupt):
+        train.main(argv)
+    monkeypatch.setattr(train, "make_callbacks", make_callbacks)
+    err = capsys.readouterr().err
+    assert f"{stems[4]}.pts:1: {stems[4]}.jpg: empty image file (0 bytes)" in err
+    assert "skipped 1 bad records (data.on_bad=skip)" in err
+    (data_file,) = [os.path.join(run_dir, "backup", "chief", f) for f in os.listdir(os.path.join(run_dir, "backup", "chief"))
+                    if ".data-" in f]
+    size = os.path.getsize(data_file)
+    with open(data_file, "r+b") as f:
+        f.truncate(size // 2)
+    assert train.main(["--run-dir", run_dir, "--resume"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "--resume" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: --resume: backup damaged ({run_dir}/backup/chief: ")
+    assert warnings[0].endswith(f"continuing from {run_dir}/checkpoints/last.weights.h5 at epoch 2 "
+                                "(optimizer moments restart)")
+    with open(os.path.join(run_dir, "history.csv")) as f:
+        assert [r["epoch"] for r in csv.DictReader(f)] == ["0", "1", "2"]
+    metrics = json.load(open(os.path.join(run_dir, "metrics.json")))
+    assert metrics["optimizer_steps"] == 6  # 2 steps of epoch 0 restored with the weights, then 2 x 2
+    assert metrics["skipped_records"] == 1 and metrics["train_samples"] == 8
+    assert metrics["resumed_from"].startswith("checkpoints/last.weights.h5 (backup damaged: ")
+
+
+@pytest.mark.parametrize("case", ["missing_list", "far_outside", "no_model", "data_root"])
+def test_evaluate_cli_bad_input_is_one_line(trained_run, aflw_list, tmp_path, case):
+    run_dir, _ = trained_run
+    args = [run_dir, "--list", aflw_list, "--format", "mtfl", "--crop", "image", "--out", str(tmp_path / "out")]
+    if case == "missing_list":
+        args[2] = "nope.txt"
+        args += ["--data-root", str(tmp_path)]
+        expected = f"error: {tmp_path}/nope.txt: cannot read list: No such file or directory"
+    elif case == "far_outside":
+        lines = open(aflw_list).read().splitlines()
+        fields = lines[3].split()
+        fields[1] = "10000"  # the AFLW crops are 150 px wide
+        lines[3] = " ".join(fields)
+        bad = os.path.join(os.path.dirname(aflw_list), "far.txt")
+        open(bad, "w").write("\n".join(lines) + "\n")
+        args[2] = bad
+        expected = f"error: {bad}:4: point 0 (9999.0, "
+    elif case == "no_model":
+        args[0] = str(tmp_path / "no_run")
+        expected = f"error: {tmp_path / 'no_run'}: no such model or run directory"
+    else:
+        args[2] = "aflw40.txt"
+        args += ["--data-root", str(tmp_path / "absent")]
+        expected = f"error: {tmp_path / 'absent'}: data root (--data-root / data.root) is not a folder"
+    result = _run(["fld_tf.evaluate", *args], cwd=tmp_path)
+    assert result.returncode == 2
+    assert _one_error_line(result.stderr).startswith(expected)
+    assert not os.path.exists(tmp_path / "out" / "metrics_aflw40.json")

@@ -1,9 +1,14 @@
 """Look at landmark lists before training on them.
 
 Usage:
-  python -m fld_tf.data stats /data/mtfl/training.txt /data/mtfl/testing.txt --format mtfl --out runs/stats
+  python -m fld_tf.data stats /data/mtfl/training.txt /data/mtfl/testing.txt --format mtfl --out stats.png
+  python -m fld_tf.data stats helen68/trainset helen68/testset --format pts --data-root /data
   python -m fld_tf.data show /data/mtfl/cuhk/testImageList.txt --format cuhk --out sheet.png --n 16
   python -m fld_tf.data pack /data/mtfl/training.txt --format mtfl --out /data/mtfl-records --shards 16
+
+A relative LIST is under `--data-root`, else the `--config`'s data root (`data.root`, else
+`$FLD_DATA/<data.dataset>`), else `$FLD_DATA`, else the current folder. Lists are read as training
+reads them: every image decoded, every point checked (`--on-bad skip` counts the bad ones).
 
 Each subcommand is one entry of `COMMANDS`: (help, function adding its arguments, function running it).
 Bad input prints one line `error: ...` naming the file and line, and exits with status 2.
@@ -26,8 +31,12 @@ from fld_tf.schemes import SCHEMES, PointScheme, get_scheme
 def add_list_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
     """Arguments every list-reading subcommand shares."""
     parser.add_argument("lists" if many else "list", nargs="+" if many else None, metavar="LIST",
-                        help="list file (for --format pts: a folder of .pts files)")
+                        help="list file (for --format pts: a folder of .pts files, or a list of them)")
     parser.add_argument("--format", required=True, choices=FORMATS, help="list format")
+    parser.add_argument("--data-root", help="folder relative LIST paths are under (else the --config's "
+                        "data root, else $FLD_DATA, else the current folder)")
+    parser.add_argument("--config", help="a training config: its data root, scheme, crop rule, input size "
+                        "and augmentation (default: built-in)")
     parser.add_argument("--image-root", help="folder the image paths are relative to "
                         "(default: the list's folder, or its parent)")
     parser.add_argument("--scheme", choices=sorted(SCHEMES),
@@ -36,32 +45,59 @@ def add_list_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
     parser.add_argument("--on-bad", choices=ON_BAD, default="error", help="bad records: stop or skip them")
 
 
+def list_path(args: argparse.Namespace, path: str) -> str:
+    """`path` under the data root the arguments name (see the module docstring)."""
+    from fld_tf.data.download import find_root
+
+    if os.path.isabs(path):
+        return path
+    if args.data_root:
+        root = find_root(None, args.data_root)
+    elif args.config:
+        cfg = config_of(args)
+        root = find_root(cfg.data.dataset, cfg.data.root, download=False)
+    else:
+        root = find_root()
+    return os.path.join(root, path)
+
+
+def config_of(args: argparse.Namespace):
+    from fld_tf.config import load_config
+
+    return load_config(args.config)
+
+
 def read_from_args(args: argparse.Namespace, path: str) -> Tuple[ReadResult, PointScheme]:
-    """Reads one list with the shared list arguments."""
-    scheme = get_scheme(args.scheme or DEFAULT_SCHEMES[args.format])
-    return read_list(path, args.format, args.image_root, args.on_bad, scheme), scheme
+    """Reads one list with the shared list arguments, images decoded and points checked."""
+    scheme_name = args.scheme or (config_of(args).data.scheme if args.config else DEFAULT_SCHEMES[args.format])
+    scheme = get_scheme(scheme_name)
+    result = read_list(list_path(args, path), args.format, args.image_root, args.on_bad, scheme,
+                       check_images=True)
+    return result, scheme
 
 
 def _add_stats(parser: argparse.ArgumentParser) -> None:
     add_list_args(parser, many=True)
-    parser.add_argument("--out", help="folder for <list>_face_scale.png histograms")
+    parser.add_argument("--out", help="histogram PNG to write (image size, inter-ocular distance, face scale)")
 
 
 def run_stats(args: argparse.Namespace) -> int:
     from fld_tf.data import stats
 
+    if args.out and not args.out.lower().endswith(".png"):
+        raise ValueError(f"--out {args.out}: expected a .png file name")
+    summaries = {}
     for path in args.lists:
         result, scheme = read_from_args(args, path)
         summary = stats.list_stats(result, scheme)
-        print(f"== {path} (format {args.format}, scheme {scheme.name})")
+        summaries[path] = summary
+        print(f"== {list_path(args, path)} (format {args.format}, scheme {scheme.name})")
         print(stats.format_stats(summary))
         for source, reason in result.skipped[:5]:
             print(f"  skipped {source}: {reason}")
-        if args.out:
-            name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
-            png = os.path.join(args.out, f"{name}_face_scale.png")
-            stats.save_scale_histogram(summary.scale, png, f"{path}: face scale ({summary.count} samples)")
-            print(f"wrote {png}")
+    if args.out:
+        stats.save_histograms(summaries, args.out)
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -73,7 +109,6 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
                         help="show model-input crops made by this crop rule instead of whole images")
     parser.add_argument("--augmented", action="store_true",
                         help="show crops as training sees them (random augmentation); implies --crop auto")
-    parser.add_argument("--config", help="config for crop rule, input size and augmentation (default: built-in)")
 
 
 def model_input_sheet(args: argparse.Namespace, samples, scheme: PointScheme, path: str):
@@ -81,7 +116,7 @@ def model_input_sheet(args: argparse.Namespace, samples, scheme: PointScheme, pa
     from fld_tf import pipeline, plots
     from fld_tf.config import load_config
 
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, [f"data.scheme={scheme.name}"])
     size = cfg.model.input_size
     step = max(1, len(samples) // args.n)
     chosen = list(samples)[::step][:args.n]
@@ -117,11 +152,12 @@ def _add_pack(parser: argparse.ArgumentParser) -> None:
 
 
 def run_pack(args: argparse.Namespace) -> int:
-    from fld_tf.data import tfrecord
-
     result, scheme = read_from_args(args, args.list)
+    from fld_tf.data import tfrecord  # TensorFlow: only once the list was read
+
     stem = os.path.splitext(os.path.basename(os.path.normpath(args.list)))[0]
-    about = {"list": os.path.abspath(args.list), "format": args.format, "skipped": len(result.skipped)}
+    about = {"list": os.path.abspath(list_path(args, args.list)), "format": args.format,
+             "skipped": len(result.skipped)}
     manifest = tfrecord.pack(result.samples, scheme.name, args.out, args.shards, stem, about)
     megabytes = sum(os.path.getsize(os.path.join(args.out, n)) for n in manifest["shards"]) / 1e6
     print(f"wrote {manifest['records']} records ({megabytes:.1f} MB) in {args.shards} shards to {args.out}"
@@ -132,7 +168,8 @@ def run_pack(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "stats": ("counts, image sizes, inter-ocular distance, face scale", _add_stats, run_stats),
+    "stats": ("summary: counts, image sizes, inter-ocular distance, face scale, points outside; "
+              "histograms with --out", _add_stats, run_stats),
     "show": ("contact sheet of images with landmarks drawn", _add_show, run_show),
     "pack": ("sharded TFRecords (image bytes and annotations) for fast, multi-worker training",
              _add_pack, run_pack),

@@ -1,5 +1,9 @@
 """Where a dataset lives, and fetching it when it is not there yet.
 
+`find_root` is the one rule every CLI uses for its data root: the folder given (`--data-root`, else
+the config's `data.root`), else a named dataset found (or fetched) by `resolve_root`, else
+`$FLD_DATA`, else the current folder.
+
 `resolve_root` picks the folder (argument, else `$FLD_DATA/<dataset>`, else the user cache), checks
 its layout and, if it is absent, downloads the official archives and installs them atomically: all
 archives are fetched and extracted into a temporary folder beside the root, the layout is verified
@@ -99,8 +103,36 @@ def layout_problems(root: str, spec: DatasetSpec) -> List[str]:
 
 def _spec(dataset: str) -> DatasetSpec:
     if dataset not in DATASETS:
-        raise DataError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}")
+        raise DataError(f"data.dataset: {dataset!r} is not a dataset this toolkit downloads (known: "
+                        f"{', '.join(sorted(DATASETS))}); for a folder of your own set data.dataset to "
+                        "null and give the folder as --data-root, data.root or $FLD_DATA")
     return DATASETS[dataset]
+
+
+def find_root(dataset: Optional[str] = None, root: Optional[str] = None, download: bool = False) -> str:
+    """The folder that relative list paths resolve against.
+
+    `root` (from `--data-root`, else the config's `data.root`) when it is given and holds files:
+    used as it is, whatever `dataset` says, so a folder of one's own never has to look like MTFL.
+    Else a named dataset (a key of `DATASETS`) is found, checked and, if absent, fetched by
+    `resolve_root` (at `root`, else `$FLD_DATA/<dataset>`, else the user cache). Else `$FLD_DATA`,
+    else the current folder.
+
+    Raises:
+      DataError: the folder given is not there (the message says where it came from), or
+        `resolve_root`'s errors for a named dataset.
+    """
+    if root and os.path.isdir(os.path.expanduser(root)) and os.listdir(os.path.expanduser(root)):
+        return os.path.abspath(os.path.expanduser(root))
+    if dataset:
+        return resolve_root(dataset, root, download)
+    for value, origin in ((root, "--data-root / data.root"), (os.environ.get("FLD_DATA"), "$FLD_DATA")):
+        if value:
+            folder = os.path.abspath(os.path.expanduser(value))
+            if not os.path.isdir(folder):
+                raise DataError(f"{folder}: data root ({origin}) is not a folder")
+            return folder
+    return os.getcwd()
 
 
 def resolve_root(dataset: str = "mtfl", root: Optional[str] = None, download: bool = True) -> str:

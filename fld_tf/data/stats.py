@@ -9,7 +9,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
-from typing import Dict, Sequence, Tuple
+import os
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -23,16 +24,21 @@ from fld_tf.schemes import PointScheme
 TILE = 160  # contact-sheet cell side, pixels
 
 
+PERCENTILES = (5, 25, 50, 75, 95)
+COMMON_SIZES = 3  # most frequent image sizes listed
+
+
 @dataclasses.dataclass(frozen=True)
 class ListStats:
     """Summary of one list.
 
     Attributes:
       count, skipped, with_box, with_attributes: record counts.
-      sizes: number of images per `(width, height)`.
+      sizes: `(width, height)` of each sample's image, shape `(N, 2)`.
       iod: inter-ocular distance (`scheme.normalizing_distance`) per sample, pixels, shape `(N,)`.
       scale: `iod / image width` per sample, shape `(N,)`.
-      outside_points, outside_samples: points beyond the image area, and samples with any.
+      outside_points, outside_samples: points beyond the image area (yet within
+        `readers.OUTSIDE_TOLERANCE`: further out is a read error), and samples with any.
       total_points: N x num_points.
     """
 
@@ -40,12 +46,16 @@ class ListStats:
     skipped: int
     with_box: int
     with_attributes: int
-    sizes: Dict[Tuple[int, int], int]
+    sizes: np.ndarray
     iod: np.ndarray
     scale: np.ndarray
     outside_points: int
     outside_samples: int
     total_points: int
+
+    def common_sizes(self, n: int = COMMON_SIZES) -> List[Tuple[Tuple[int, int], int]]:
+        """The `n` most frequent `((width, height), count)`, most frequent first."""
+        return collections.Counter(map(tuple, self.sizes.astype(int).tolist())).most_common(n)
 
 
 def list_stats(result: ReadResult, scheme: PointScheme) -> ListStats:
@@ -60,7 +70,7 @@ def list_stats(result: ReadResult, scheme: PointScheme) -> ListStats:
         skipped=len(result.skipped),
         with_box=sum(s.box is not None for s in samples),
         with_attributes=sum(s.attributes is not None for s in samples),
-        sizes=dict(collections.Counter((int(w), int(h)) for w, h in sizes).most_common()),
+        sizes=sizes.astype(np.int64),
         iod=iod,
         scale=iod / sizes[:, 0],
         outside_points=int(outside.sum()),
@@ -69,37 +79,56 @@ def list_stats(result: ReadResult, scheme: PointScheme) -> ListStats:
     )
 
 
-def _summary(values: np.ndarray, digits: int) -> str:
-    return "  ".join(f"{name} {fn(values):.{digits}f}" for name, fn in
-                     (("min", np.min), ("median", np.median), ("mean", np.mean), ("max", np.max)))
+def _range(values: np.ndarray) -> str:
+    return f"{np.min(values):.0f}..{np.max(values):.0f} (median {np.median(values):.0f})"
+
+
+def _percentiles(values: np.ndarray, digits: int) -> str:
+    return "  ".join(f"p{p} {v:.{digits}f}" for p, v in zip(PERCENTILES, np.percentile(values, PERCENTILES)))
 
 
 def format_stats(stats: ListStats) -> str:
-    """The printed report (without the list's name)."""
-    lines = [f"samples: {stats.count}  skipped: {stats.skipped}  with box: {stats.with_box}  "
-             f"with attributes: {stats.with_attributes}",
-             "image sizes (W x H: count):"]
-    lines += [f"  {w} x {h}: {n}" for (w, h), n in stats.sizes.items()]
-    lines += [f"inter-ocular distance (px): {_summary(stats.iod, 2)}",
-              f"face scale (iod / image width): {_summary(stats.scale, 3)}",
-              f"points outside the image: {stats.outside_points} of {stats.total_points} "
-              f"(in {stats.outside_samples} samples)"]
-    return "\n".join(lines)
+    """The printed summary (without the list's name): a few lines, whatever the list's size."""
+    distinct = len({tuple(s) for s in stats.sizes.tolist()})
+    common = ", ".join(f"{w}x{h} ({n})" for (w, h), n in stats.common_sizes())
+    return "\n".join([
+        f"samples: {stats.count}  skipped: {stats.skipped}  with box: {stats.with_box}  "
+        f"with attributes: {stats.with_attributes}",
+        f"image sizes: {distinct} distinct; width {_range(stats.sizes[:, 0])}; "
+        f"height {_range(stats.sizes[:, 1])}; most common {common}",
+        f"inter-ocular distance (px): {_percentiles(stats.iod, 1)}  (min {stats.iod.min():.1f}, "
+        f"max {stats.iod.max():.1f})",
+        f"face scale (iod / image width): {_percentiles(stats.scale, 3)}",
+        f"points outside the image: {stats.outside_points} of {stats.total_points} "
+        f"(in {stats.outside_samples} samples)",
+    ])
 
 
-def save_scale_histogram(scale: np.ndarray, path: str, title: str) -> None:
-    """Writes a histogram PNG of face scale (iod / image width), atomically."""
+def save_histograms(lists: Dict[str, ListStats], path: str) -> None:
+    """Writes one PNG, each list in its own colour: image sizes (width against height), and
+    histograms of inter-ocular distance and face scale (iod / image width); atomically."""
     # The object API (no pyplot) needs no display and keeps no global figure state.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6, 4), dpi=100)
+    fig = Figure(figsize=(12, 3.6), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.hist(scale, bins=40, color="tab:blue")
-    ax.set_xlabel("inter-ocular distance / image width")
-    ax.set_ylabel("samples")
-    ax.set_title(title, fontsize=9)
+    names = {name: f"{os.path.basename(os.path.normpath(name))} ({s.count})" for name, s in lists.items()}
+    ax = fig.add_subplot(1, 3, 1)
+    for name, s in lists.items():
+        ax.scatter(s.sizes[:, 0], s.sizes[:, 1], s=8, alpha=0.5, label=names[name])
+    ax.set_xlabel("image width (px)")
+    ax.set_ylabel("image height (px)")
+    ax.legend(fontsize=8)
+    for i, (label, values) in enumerate((("inter-ocular distance (px)", lambda s: s.iod),
+                                         ("face scale: iod / image width", lambda s: s.scale))):
+        ax = fig.add_subplot(1, 3, i + 2)
+        data = [np.asarray(values(s), np.float64) for s in lists.values()]
+        bins = np.histogram_bin_edges(np.concatenate(data), bins=30)
+        for name, d in zip(lists, data):
+            ax.hist(d, bins=bins, alpha=0.6, label=names[name])
+        ax.set_xlabel(label)
+        ax.set_ylabel("samples")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")

@@ -1,0 +1,135 @@
+"""Training inputs: the run's data root, its training list (or TFRecord shards) read and checked,
+the seeded train/validation split and the `tf.data` pipelines built from them.
+
+Training (`fld_tf.train`) and int8 calibration and QAT (`export.quantize`) take their inputs from
+here, so both see the same split, crops, augmentation and loss weights.
+
+Example:
+  root = data_root(cfg)
+  inputs = build_inputs(cfg, get_scheme(cfg.data.scheme), root, cfg.data.batch_size)
+  model.fit(inputs.train, validation_data=inputs.val, ...)
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Optional
+
+import fld_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from fld_tf import geometry, losses, pipeline
+from fld_tf.config import Config
+from fld_tf.data import tfrecord
+from fld_tf.data.download import find_root
+from fld_tf.data.sample import DataError
+
+
+@dataclasses.dataclass
+class Inputs:
+    """Training and validation datasets (global batches) and what the model needs to know of them."""
+
+    train: tf.data.Dataset
+    val: Optional[tf.data.Dataset]
+    train_count: int
+    val_count: int
+    mean_shape: Optional[np.ndarray]  # (2K,) mean target, initialises a regression head's bias
+    skipped: int = 0                  # bad records left out (data.on_bad=skip)
+
+
+def data_root(cfg: Config) -> Optional[str]:
+    """The run's data root (`find_root` of `data.dataset`, `data.root`); None when every list of
+    the run is an absolute path, so that a named dataset is not fetched for nothing."""
+    paths = [cfg.data.train_list] + [item.list for item in cfg.data.eval_lists]
+    if cfg.data.dataset and all(os.path.isabs(p) for p in paths):
+        return None
+    return find_root(cfg.data.dataset, cfg.data.root, cfg.data.download)
+
+
+def split_train_val(samples, fraction: float, seed: int):
+    """Holds out a seeded random `fraction` of the training list for model selection."""
+    if fraction <= 0:
+        return list(samples), []
+    order = np.random.default_rng(seed).permutation(len(samples))
+    n_val = max(1, int(round(fraction * len(samples))))
+    val = sorted(order[:n_val])
+    train = sorted(order[n_val:])
+    return [samples[i] for i in train], [samples[i] for i in val]
+
+
+def mean_target(arrays, cfg: Config) -> Optional[np.ndarray]:
+    """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates; None
+    for the heatmap head, which has no regression bias to start there."""
+    if cfg.model.head == "heatmap":
+        return None
+    size = cfg.model.input_size
+    crops = [geometry.encode(p, sq, size) for p, sq in zip(arrays["points"], arrays["square"])]
+    return np.mean(crops, axis=0).reshape(-1)
+
+
+def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Balance]:
+    """`train.balance_attribute` as `(index, weights)`, or None when off or the data lacks it."""
+    name = cfg.train.balance_attribute
+    if not name:
+        return None
+    if name not in scheme.attribute_names or not attributes.size:
+        print(f"train.balance_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
+              "training unweighted")
+        return None
+    index = scheme.attribute_names.index(name)
+    table = losses.class_balance_weights(attributes[:, index], cfg.train.balance_power)
+    print(f"loss weight by {name} class: " + ", ".join(f"{w:.2f}" for w in table[1:]))
+    return index, table
+
+
+def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
+    """Inputs from a landmark list, every image checked first, with the seeded `split_train_val`."""
+    result = pipeline.read_checked(cfg.data, root, cfg.data.train_list, cfg.data.train_format, scheme)
+    samples = result.samples[:cfg.data.limit] if cfg.data.limit else result.samples
+    train_samples, val_samples = split_train_val(samples, cfg.data.val_fraction, cfg.data.seed)
+    if not train_samples:
+        raise DataError(f"{cfg.data.train_list}: no training samples left after data.val_fraction "
+                        f"{cfg.data.val_fraction:g} of {len(samples)}")
+    n_attr, size = len(scheme.attribute_names), cfg.model.input_size
+    train_arrays = pipeline.sample_arrays(train_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
+    train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True,
+                                      batch_size=global_batch,
+                                      balance=balance_for(cfg, scheme, train_arrays["attributes"]))
+    val_ds = None
+    if val_samples:
+        val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
+        val_ds = pipeline.build_dataset(cfg.data, scheme, size, val_arrays, training=False,
+                                        batch_size=global_batch)
+    return Inputs(train_ds, val_ds, len(train_samples), len(val_samples), mean_target(train_arrays, cfg),
+                  len(result.skipped))
+
+
+def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
+    """Inputs from TFRecord shards (`data.train_format: tfrecord`), hold-out by `tfrecord.is_val`.
+
+    Images were checked when the shards were packed (`python -m fld_tf.data pack`).
+    """
+    path = cfg.data.train_list
+    files = tfrecord.find_shards(path if os.path.isabs(path) else os.path.join(root or os.getcwd(), path))
+    stored = tfrecord.read_scheme(files)
+    if stored != scheme.name:
+        raise DataError(f"{files[0]}: shards hold scheme {stored!r}, data.scheme is {scheme.name!r}")
+    n_train, n_val = pipeline.record_split_counts(cfg.data, files)
+    if not n_train:
+        raise DataError(f"{cfg.data.train_list}: no training records after data.limit and data.val_fraction")
+    size, crop = cfg.model.input_size, cfg.data.train_crop
+    # Class frequencies for the loss balance come from the same first records as the mean shape.
+    annotations = pipeline.record_annotations(cfg.data, scheme, files, crop)
+    balance = balance_for(cfg, scheme, annotations["attributes"])
+    build = lambda training, split: pipeline.build_record_dataset(  # noqa: E731
+        cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch,
+        balance=balance if training else None)
+    val_ds = build(False, "val") if n_val else None
+    return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, cfg))
+
+
+def build_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
+    """The run's inputs from its list or, with `data.train_format: tfrecord`, its shards."""
+    build = record_inputs if cfg.data.train_format == "tfrecord" else list_inputs
+    return build(cfg, scheme, root, global_batch)
