@@ -1,7 +1,7 @@
 """Host latency of exported models, with more invokes than the parity gate makes.
 
 Usage:
-  python benchmarks/latency.py models/ [--runs 3000] [--threads 1 4] [--repeats 3]
+  python benchmarks/latency.py fld_tf/models/ [--runs 3000] [--threads 1 4] [--repeats 3]
 
 The models take turns invoke by invoke (`fld_tf.runtime.latency_ms`); each repeat reports the
 median of `--runs` invokes after 50 warm-up invokes, on one input of random pixels (these

@@ -10,7 +10,7 @@ import subprocess
 from export import golden
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED_INT8 = os.path.join(REPO, "models", "mnv2-a050-mtfl5-96.int8.tflite")
+SHIPPED_INT8 = os.path.join(REPO, "fld_tf", "models", "mnv2-a050-mtfl5-96.int8.tflite")
 
 
 def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_path):

@@ -1,12 +1,12 @@
 // Model assets, fetched or copied before every build (as the MediaPipe samples' download_models.gradle):
 //   downloadDetector: MediaPipe's BlazeFace short-range face detector, once.
-//   copyModels:       the repo's exported models/*.tflite and their *.json model cards.
+//   copyModels:       the repo's shipped fld_tf/models/*.tflite and their *.json model cards.
 // Both write into src/main/assets (git-ignored). Run one alone with: ./gradlew :app:copyModels
 // (Task actions only use local values, so they stay configuration-cache friendly.)
 
 val assetDir = file("src/main/assets")
-// The repo root is the folder above android_demo/.
-val repoModels = rootDir.resolve("../models").normalize()
+// The repo root is the folder above android_demo/; the shipped models live in the Python package.
+val repoModels = rootDir.resolve("../fld_tf/models").normalize()
 
 val downloadDetector = tasks.register("downloadDetector") {
     description = "Downloads the BlazeFace short-range detector into the app's assets (once)."
@@ -26,14 +26,14 @@ val downloadDetector = tasks.register("downloadDetector") {
 }
 
 val copyModels = tasks.register<Copy>("copyModels") {
-    description = "Copies models/*.tflite and their *.json cards from the repo root into the app's assets."
+    description = "Copies fld_tf/models/*.tflite and their *.json cards from the repo into the app's assets."
     from(repoModels) {
         include("*.tflite", "*.json")
     }
     into(assetDir)
 }
 
-// Copy skips itself when models/ is empty, so the warning lives in a task that always runs.
+// Copy skips itself when fld_tf/models/ is empty, so the warning lives in a task that always runs.
 val checkModelCards = tasks.register("checkModelCards") {
     description = "Warns when the app's assets hold no model card."
     dependsOn(copyModels)
