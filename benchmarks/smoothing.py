@@ -15,7 +15,8 @@ noise (sigma `--noise` grey levels, fresh every frame) added:
   leave   the face slides out of the frame: how many frames still show points after it is gone.
 `FaceLandmarker` (VIDEO mode, no smoothing) runs each video once; the raw points then go through the
 One-Euro filter for every setting of the grid, as `detect_for_video` applies it (reset on re-starts,
-speed in crop sides per second). Static jitter: per point, the RMS distance from its mean position over
+speed: the RMS point speed in crop sides per second; "before" is the filter as it was, one per
+coordinate with speeds in frame pixels). Static jitter: per point, the RMS distance from its mean position over
 frames 15 on, averaged over points, in % of the inter-ocular distance; moving and turn: mean NME
 (inter-ocular) of the smoothed points minus that of the raw points, in percentage points. Target:
 jitter <= 0.3% and both lags <= 0.5 pp.
@@ -39,8 +40,9 @@ from fld_tf.tracking import TRACKING, OneEuroFilter, TrackingConfig
 
 FPS, SIZE = 30.0, 320
 HOLDS = (0.0, 0.02, 0.04, 0.08)  # crop_hold values: each needs its own landmarker runs
-GRID = {"min_cutoff_hz": (0.3, 0.5, 1.0, 1.5, 2.0), "beta": (0.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0),
-        "d_cutoff_hz": (1.0, 2.0, 4.0)}
+GRID = {"min_cutoff_hz": (0.1, 0.3, 1.0), "beta": (10.0, 20.0, 40.0, 80.0), "d_cutoff_hz": (1.0, 2.0, 4.0)}
+# The settings before this benchmark: one filter per coordinate, speed in frame pixels per second.
+BEFORE = TrackingConfig(min_cutoff_hz=1.0, beta=0.05, d_cutoff_hz=1.0, crop_hold=0.0)
 JITTER_TARGET, LAG_TARGET = 0.3, 0.5  # % of the inter-ocular distance, percentage points of NME
 
 
@@ -105,17 +107,23 @@ def run_video(landmarker: FaceLandmarker, photo, points, kind: str, rng, noise: 
     return {"truth": truth, "raw": raw, "sides": sides, "sources": sources, "ms": 1000 * seconds / len(truth)}
 
 
-def smooth(video: Dict, cfg: TrackingConfig) -> List:
-    """The points `detect_for_video` would show with `cfg`'s filter."""
-    f, out = OneEuroFilter.from_config(cfg), []
+def smooth(video: Dict, cfg: TrackingConfig, per_coordinate_px: bool = False) -> List:
+    """The points `detect_for_video` would show with `cfg`'s filter (`per_coordinate_px`: the filter as
+    it was before, one per coordinate with speeds in pixels)."""
+    filters, out = {}, []
     for i, (points, side, source) in enumerate(zip(video["raw"], video["sides"], video["sources"])):
+        if points is None or source != "tracking":
+            filters = {}
         if points is None:
-            f.reset()
             out.append(None)
             continue
-        if source != "tracking":
-            f.reset()
-        out.append(f(points, i / FPS, side).astype(np.float64))
+        if per_coordinate_px:
+            flat = points.reshape(-1)
+            shown = [filters.setdefault(j, OneEuroFilter.from_config(cfg))(flat[j:j + 1], i / FPS)[0]
+                     for j in range(flat.size)]
+            out.append(np.array(shown, np.float64).reshape(points.shape))
+        else:
+            out.append(filters.setdefault(0, OneEuroFilter.from_config(cfg))(points, i / FPS, side).astype(np.float64))
     return out
 
 
@@ -132,12 +140,12 @@ def jitter(points: List, truth: List, skip: int = 15) -> float:
     return float(np.sqrt(((stack - stack.mean(0)) ** 2).sum(-1).mean(0)).mean() / iod)
 
 
-def evaluate(videos: Dict[str, List[Dict]], cfg: TrackingConfig) -> Dict[str, float]:
+def evaluate(videos: Dict[str, List[Dict]], cfg: TrackingConfig, per_coordinate_px: bool = False) -> Dict[str, float]:
     """Static jitter (%), and per moving scenario the mean NME (%) and its excess over the raw points (pp)."""
-    out = {"jitter": 100 * np.mean([jitter(smooth(v, cfg), v["truth"]) for v in videos["static"]]),
+    out = {"jitter": 100 * np.mean([jitter(smooth(v, cfg, per_coordinate_px), v["truth"]) for v in videos["static"]]),
            "jitter_raw": 100 * np.mean([jitter(v["raw"], v["truth"]) for v in videos["static"]])}
     for kind in ("moving", "turn"):
-        smoothed = np.concatenate([nme(smooth(v, cfg), v["truth"]) for v in videos[kind]])
+        smoothed = np.concatenate([nme(smooth(v, cfg, per_coordinate_px), v["truth"]) for v in videos[kind]])
         raw = np.concatenate([nme(v["raw"], v["truth"]) for v in videos[kind]])
         out[kind], out[kind + "_raw"], out[kind + "_max"] = 100 * smoothed.mean(), 100 * raw.mean(), 100 * smoothed.max()
         out[kind + "_lag"] = out[kind] - out[kind + "_raw"]
@@ -170,6 +178,8 @@ def main(argv=None) -> int:
         for values in itertools.product(*GRID.values()):
             cfg = TrackingConfig(**dict(zip(GRID, values)), crop_hold=hold)
             rows.append((cfg, evaluate(videos, cfg)))
+        if hold == BEFORE.crop_hold:
+            before = evaluate(videos, BEFORE, per_coordinate_px=True)
     ok = [(c, r) for c, r in rows if r["jitter"] <= JITTER_TARGET and max(r["moving_lag"], r["turn_lag"]) <= LAG_TARGET]
     print(f"\n{len(ok)} of {len(rows)} settings meet jitter <= {JITTER_TARGET}% and lag <= {LAG_TARGET} pp")
     print("| crop_hold | min_cutoff_hz | beta | d_cutoff_hz | static jitter % | moving NME % (lag pp) | turn NME % (lag pp) |")
@@ -180,8 +190,9 @@ def main(argv=None) -> int:
               f"{raw['turn_raw']:.2f} |")
     shown = sorted(ok, key=lambda cr: cr[1]["jitter"] / JITTER_TARGET + max(cr[1]["moving_lag"], cr[1]["turn_lag"])
                    / LAG_TARGET)[:10]
-    wanted = [TRACKING, TrackingConfig(min_cutoff_hz=1.0, beta=10.0, d_cutoff_hz=1.0)]  # the default, the old one
-    shown += [cr for cr in rows if cr[0] in wanted and cr not in shown]
+    shown += [cr for cr in rows if cr[0] == TRACKING and cr not in shown]
+    print(f"| 0 (before) | 1 | 0.05 per px/s, per coordinate | 1 | {before['jitter']:.3f} | {before['moving']:.2f} "
+          f"({before['moving_lag']:+.2f}) | {before['turn']:.2f} ({before['turn_lag']:+.2f}) |")
     for cfg, r in shown:
         mark = " (TRACKING)" if cfg == TRACKING else ""
         print(f"| {cfg.crop_hold:g}{mark} | {cfg.min_cutoff_hz:g} | {cfg.beta:g} | {cfg.d_cutoff_hz:g} | "

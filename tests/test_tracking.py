@@ -18,11 +18,17 @@ def test_one_euro_filter_hand_computed():
     assert f(np.array([1.0]), 0.1)[0] == pytest.approx(ALPHA_1HZ, abs=1e-6)
     assert f(np.array([1.0]), 0.2)[0] == pytest.approx(1 - (1 - ALPHA_1HZ) ** 2, abs=1e-6)  # 0.622844
     assert f(np.array([5.0]), 0.2)[0] == pytest.approx(0.622843784358224, abs=1e-6)  # same time: unchanged
-    # beta = 1: dx = 10/s, dxHat = alpha * 10 = 3.858695, cutoff 4.858695 Hz, alpha = 1 / (1 + 0.0327566 / 0.1).
+    # beta = 1, three 1-D points: a rise, a still one, a fall. dxHat = alpha * (10, 0, -10) /s; one speed
+    # for all, the RMS: 3.858695 * sqrt(2/3) = 3.150612; cutoff 4.150612 Hz, alpha = 1 / (1 + 0.0383446 / 0.1).
     g = OneEuroFilter(1.0, 1.0, 1.0)
-    g(np.array([0.0, 3.0, 0.0]), 0.0)  # a rise, a still value, a fall: the speed term takes |dxHat|
-    np.testing.assert_allclose(g(np.array([1.0, 3.0, -1.0]), 0.1), [0.7532575181149229, 3.0, -0.7532575181149229],
+    g(np.array([0.0, 3.0, 0.0]), 0.0)
+    np.testing.assert_allclose(g(np.array([1.0, 3.0, -1.0]), 0.1), [0.7228309323688848, 3.0, -0.7228309323688848],
                                atol=1e-6)
+    # (K, 2) points: the speed of a point is its velocity's length. Two points, one moving (10, 0)/s:
+    # RMS = 3.858695 / sqrt(2) = 2.728510; cutoff 3.728510 Hz, alpha = 0.700840.
+    h = OneEuroFilter(1.0, 1.0, 1.0)
+    h(np.zeros((2, 2)), 0.0)
+    np.testing.assert_allclose(h(np.array([[1.0, 0.0], [0.0, 0.0]]), 0.1), [[0.7008398993695872, 0.0], [0.0, 0.0]], atol=1e-6)
     g.reset()
     assert g(np.array([9.0]), 0.3)[0] == 9.0
     with pytest.raises(ValueError, match="reset"):
@@ -49,6 +55,7 @@ def test_settings_round_trip_through_a_card_and_default_when_absent():
     card = {"model_file": "m.tflite", "tracking": TRACKING.to_dict()}
     assert tracking.tracking_of(card) == TRACKING
     assert card["tracking"]["beta_speed_unit"] == "crop square sides per second"
+    assert card["tracking"]["speed"] == "rms_over_points"
     assert tracking.tracking_of({"model_file": "old.tflite"}) is TRACKING  # cards made before the key
     mine = TrackingConfig(min_cutoff_hz=2.0, beta=3.0, d_cutoff_hz=4.0, redetect_every=7)
     assert tracking.tracking_of({"tracking": mine.to_dict()}) == mine
