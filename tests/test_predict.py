@@ -13,7 +13,7 @@ from fld_tf import detect, geometry, pipeline, predict
 from fld_tf.config import CropConfig, DataConfig
 from fld_tf.data.readers import read_list
 from fld_tf.detect import FaceDetector
-from fld_tf.landmarker import sample_crop
+from fld_tf.inference import sample_crop
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CROP = CropConfig()  # the rule the tiny model's card carries (built from the defaults)
