@@ -1,7 +1,7 @@
 """Cross-dataset 5-point figure: exported models on the HELEN testset through the 68 -> 5 subset.
 
 Usage:
-  python benchmarks/helen_cross.py models/*.tflite --data-root ../shared/data/helen68
+  python benchmarks/helen_cross.py fld_tf/models/*.tflite --data-root ../shared/data/helen68
 
 Every model is fed as its card says (crop rule, input size, dtype) and its points are reduced to
 MTFL's five with the card's `subset5` (identity for a 5-point model; eye centres = mean of each eye

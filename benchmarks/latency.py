@@ -1,8 +1,8 @@
 """Host latency of exported models, with more invokes than the parity gate makes.
 
 Usage:
-  python benchmarks/latency.py models/ [--runs 3000] [--threads 1 4] [--repeats 3]
-  python benchmarks/latency.py models/ --peer mediapipe=PATH/face_landmark.tflite --threads 1
+  python benchmarks/latency.py fld_tf/models/ [--runs 3000] [--threads 1 4] [--repeats 3]
+  python benchmarks/latency.py fld_tf/models/ --peer mediapipe=PATH/face_landmark.tflite --threads 1
 
 `--peer NAME=FILE` adds a model of another project (no card: fed random pixels of its own input
 shape and dtype), timed in the same loop, and prints each of our models' time as a ratio to it.

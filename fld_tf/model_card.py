@@ -22,6 +22,7 @@ from ai_edge_litert import schema_py_generated as schema
 from fld_tf.config import CropConfig, ModelConfig, section_from_dict, to_dict
 from fld_tf.io import write_bytes, write_json
 from fld_tf.schemes import Contour, PointScheme
+from fld_tf.tracking import TRACKING
 
 FORMAT = "fld-tf-model-card"
 VERSION = 1
@@ -76,6 +77,7 @@ def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metr
                    "flip_averaged": cfg.model.flip_test},
         "scheme": scheme.to_dict(),
         "crop": {**to_dict(cfg.data.crop), **SAMPLING},
+        "tracking": TRACKING.to_dict(),  # video smoothing and re-detect settings (fld_tf.tracking)
         "metrics": metrics,
         "training": {"data": f"{(cfg.data.dataset or 'own data').upper()} {cfg.data.train_list}",
                      "config": to_dict(cfg.model)},

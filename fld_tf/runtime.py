@@ -15,6 +15,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+from fld_tf import logs
+
 FLOAT_TYPES = (np.float32, np.float16, np.float64)
 
 
@@ -26,8 +28,9 @@ def interpreter(model: bytes, threads: Optional[int] = None, reference: bool = F
         resolver = OpResolverType.BUILTIN_REF
     elif not delegates:
         resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    interp = Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
-    interp.allocate_tensors()
+    with logs.native_stderr_filtered():  # LiteRT's C++ "Created ... XNNPACK delegate" INFO line
+        interp = Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
+        interp.allocate_tensors()
     return interp
 
 

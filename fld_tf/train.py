@@ -2,7 +2,7 @@
 
 Usage:
   python -m fld_tf.train                                   # default recipe on MTFL
-  python -m fld_tf.train --config configs/mnv2-a050_helen68-96.yaml --data-root /data  # 68 points, HELEN
+  python -m fld_tf.train --config fld_tf/configs/mnv2-a050_helen68-96.yaml --data-root /data  # 68 points, HELEN
   python -m fld_tf.train --run-dir runs/a050 --resume      # after a kill: continue where it stopped
   python -m fld_tf.train -o train.epochs=5 -o model.alpha=0.35
   python -m fld_tf.train --strategy mirrored --mixed-precision       # all local GPUs, float16 compute

@@ -18,10 +18,7 @@ from fld_tf import schemes
 from fld_tf.data.readers import read_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORE = os.path.join(REPO, "android_demo", "landmark-core")
-# The shipped models, wherever the repo keeps them.
-MODEL_DIR = next(d for d in (os.path.join(REPO, "fld_tf", "models"), os.path.join(REPO, "models"))
-                 if os.path.isfile(os.path.join(d, "mnv2-a050-mtfl5-96.int8.tflite")))
+MODEL_DIR = os.path.join(REPO, "fld_tf", "models")
 SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-96.int8.tflite")
 
 

@@ -7,11 +7,11 @@ import pytest
 from fld_tf.config import Config, ConfigError, load_config, save_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECIPES = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
+RECIPES = sorted(glob.glob(os.path.join(REPO, "fld_tf", "configs", "*.yaml")))
 
 
 def test_recipes_exist():
-    assert RECIPES, "configs/*.yaml should hold at least the default recipe"
+    assert RECIPES, "fld_tf/configs/*.yaml should hold at least the default recipe"
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=os.path.basename)
@@ -22,8 +22,8 @@ def test_every_recipe_loads(path):
 
 
 def test_default_recipe_is_the_built_in_default():
-    """configs/default.yaml documents what `python -m fld_tf.train` runs without --config."""
-    assert load_config(os.path.join(REPO, "configs", "default.yaml")) == Config()
+    """fld_tf/configs/default.yaml documents what `python -m fld_tf.train` runs without --config."""
+    assert load_config(os.path.join(REPO, "fld_tf", "configs", "default.yaml")) == Config()
 
 
 def test_overrides_apply_and_round_trip(tmp_path):

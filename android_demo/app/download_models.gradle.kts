@@ -6,12 +6,8 @@
 // (Task actions only use local values, so they stay configuration-cache friendly.)
 
 val assetDir = file("src/main/assets")
-// The repo root is the folder above android_demo/; the models live in fld_tf/models (package data)
-// or, in older checkouts, models/.
-val repoRoot = rootDir.resolve("..").normalize()
-val repoModels = listOf("fld_tf/models", "models").map { repoRoot.resolve(it) }
-    .firstOrNull { dir -> dir.listFiles { f -> f.name.endsWith(".tflite") }.orEmpty().isNotEmpty() }
-    ?: repoRoot.resolve("models")
+// The repo root is the folder above android_demo/; the shipped models live in the Python package.
+val repoModels = rootDir.resolve("../fld_tf/models").normalize()
 
 val downloadDetector = tasks.register("downloadDetector") {
     description = "Downloads the BlazeFace short-range detector into the app's assets (once)."
