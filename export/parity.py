@@ -159,7 +159,7 @@ def ced_curves(errors: Dict[str, np.ndarray], threshold: float = metrics.DEFAULT
             "fraction": {variant: np.round(y, 6).tolist() for variant, (_, y) in curves.items()}}
 
 
-def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile, out_dir: str = "") -> Dict:
+def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile) -> Dict:
     """Measures every model and checks the profile; returns the report (nothing is written:
     `report.write` writes it, with the CED plot from the per-face errors kept under `_errors`)."""
     results = {card.variant: evaluate_model(name, data, card, tests, profile) for name, data, card in models}

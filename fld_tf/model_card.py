@@ -308,10 +308,10 @@ def card_path(model_path: str) -> str:
 
 
 def detector_rules() -> Dict[str, BoxRule]:
-    """Box rule per face detector, from `fld_tf.detect` (its `BOX_RULES` table when it has one)."""
+    """Box rule per face detector, from `fld_tf.detect`: its Haar cascade's and its `BOX_RULES` table."""
     from fld_tf import detect  # OpenCV: only the writer needs it
 
-    table = getattr(detect, "BOX_RULES", None) or {"haar": (detect.HAAR_BOX_SCALE, detect.HAAR_BOX_SHIFT)}
+    table = {"haar": (detect.HAAR_BOX_SCALE, detect.HAAR_BOX_SHIFT), **getattr(detect, "BOX_RULES", {})}
     return {name: BoxRule(float(scale), (float(shift[0]), float(shift[1]))) for name, (scale, shift) in table.items()}
 
 

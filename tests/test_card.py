@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from fld_tf import model_card
+from fld_tf import detect, model_card
 from fld_tf.config import CropConfig, load_config
 from fld_tf.model_card import BoxRule, CardError, ModelCard, Quantization
 from fld_tf.schemes import get_scheme
@@ -46,8 +46,10 @@ def test_detector_box_rules_travel_in_the_card(card):
     """Haar's rule is `fld_tf.detect`'s measured one (1.22, shift 0.015/0.100 box widths), not the
     CUHK-box rule of `crop.box_scale` (1.61)."""
     assert card.box_rule("haar") == BoxRule(1.22, (0.015, 0.1))
-    assert card.to_dict()["crop"]["detectors"] == {"haar": {"box_scale": 1.22, "box_shift": [0.015, 0.1]}}
-    assert card.box_rule("blazeface_short_range") is None or card.box_rule("blazeface_short_range").box_scale > 0
+    assert card.to_dict()["crop"]["detectors"]["haar"] == {"box_scale": 1.22, "box_shift": [0.015, 0.1]}
+    for name, (scale, shift) in detect.BOX_RULES.items():  # e.g. MediaPipe's BlazeFace on the phone
+        assert card.box_rule(name) == BoxRule(scale, tuple(shift))
+    assert card.box_rule("yolo") is None
 
 
 def test_shipped_card_reads_and_its_scheme_is_the_registered_one():

@@ -280,10 +280,14 @@ def test_selective_fallback_on_a_68_point_model(helen_run, export_inputs, tmp_pa
 
 KILLER = """
 import os, signal, sys
-from export import parity, report, tflite, variants
+from export import parity, tflite, variants
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 point = os.environ["FLD_TEST_KILL_AT"]
+if point != "conversion":  # past conversion: reuse an exported model instead of converting again
+    with open(os.environ["FLD_TEST_MODEL"], "rb") as f:
+        converted = f.read()
+    variants.convert = lambda *args, **kwargs: converted
 if point == "conversion":
     variants.convert = die
 elif point == "parity":
@@ -300,10 +304,11 @@ sys.exit(tflite.main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize("point", ["conversion", "parity", "writing"])
-def test_export_killed_leaves_no_partial_model_or_card(point, tiny_run, export_args, tmp_path):
+def test_export_killed_leaves_no_partial_model_or_card(point, tiny_run, tiny_export, export_args, tmp_path):
     """SIGKILL (no cleanup runs) in the middle of an export run as a user runs it, from another folder."""
     out = tmp_path / "out"
     env = {**os.environ, "FLD_TEST_KILL_AT": point,
+           "FLD_TEST_MODEL": os.path.join(tiny_export, f"{NAME}.float32.tflite"),
            "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
     gate = ["--no-parity"] if point == "writing" else []  # the gate's turn is tested by "parity"
     result = subprocess.run([sys.executable, "-c", KILLER, tiny_run, "--variants", "float32", "--out", str(out),

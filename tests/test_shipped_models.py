@@ -175,7 +175,7 @@ def test_card_checks_catch_a_model_unlike_its_card(float_crops):
         "card output.flip_averaged is false, but the model is mirror-symmetric")
 
 
-def test_shipped_cards_feed_the_runtime_as_the_android_core_does():
+def test_shipped_cards_describe_their_models():
     for variant in ("float32", "int8"):
         model, card = model_card.read_model(os.path.join(MODELS, f"{NAME}.{variant}.tflite"))
         assert runtime.io_details(model)["input"]["dtype"] == card.input.dtype
