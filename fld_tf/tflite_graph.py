@@ -8,7 +8,7 @@ delegates, and their indices are the interpreter's node indices.
 from __future__ import annotations
 
 import dataclasses
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 import flatbuffers
 from ai_edge_litert import schema_py_generated as schema
