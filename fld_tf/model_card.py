@@ -313,11 +313,11 @@ def card_path(model_path: str) -> str:
 
 
 def detector_rules() -> Dict[str, BoxRule]:
-    """Box rule per face detector, from `fld_tf.detect`: its Haar cascade's and its `BOX_RULES` table."""
+    """Box rule per face detector, from `fld_tf.detect.BOX_RULES` (Haar's, BlazeFace's)."""
     from fld_tf import detect  # OpenCV: only the writer needs it
 
-    table = {"haar": (detect.HAAR_BOX_SCALE, detect.HAAR_BOX_SHIFT), **getattr(detect, "BOX_RULES", {})}
-    return {name: BoxRule(float(scale), (float(shift[0]), float(shift[1]))) for name, (scale, shift) in table.items()}
+    return {name: BoxRule(float(scale), (float(shift[0]), float(shift[1])))
+            for name, (scale, shift) in detect.BOX_RULES.items()}
 
 
 def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metrics: Dict,

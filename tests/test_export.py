@@ -89,7 +89,8 @@ def test_card_round_trips_from_json_and_from_tflite(tiny_export, tiny_run):
         assert embedded.name == "mnv2-a035-mtfl5-64"
         assert embedded.scheme == get_scheme("mtfl5")
         assert embedded.crop.rule == model_card.crop_config(embedded) == cfg.data.crop
-        assert embedded.box_rule("haar") == model_card.BoxRule(detect.HAAR_BOX_SCALE, detect.HAAR_BOX_SHIFT)
+        scale, shift = detect.BOX_RULES["haar"]
+        assert embedded.box_rule("haar") == model_card.BoxRule(scale, shift)
         assert embedded.metrics["aflw40"]["count"] == 40
         assert embedded.training["config"]["alpha"] == 0.35
         with open(model_card.card_path(path), encoding="utf-8") as f:
