@@ -1,4 +1,4 @@
-"""Measures the Haar detector's own box rule (`fld_tf.detect.HAAR_BOX_SCALE`, `HAAR_BOX_SHIFT`).
+"""Measures the Haar detector's own box rule (`fld_tf.detect.BOX_RULES["haar"]`).
 
 Usage:
   python benchmarks/calibrate_detector.py --data-root ../shared/data/mtfl
@@ -87,8 +87,8 @@ def main(argv=None) -> int:
     print(f"haar rule vs landmark square: side error median {100 * np.median(side_err):.1f}% "
           f"(p90 {100 * np.percentile(side_err, 90):.1f}%), centre error median {100 * np.median(centre_err):.1f}% "
           f"of the side (p90 {100 * np.percentile(centre_err, 90):.1f}%)")
-    print(f"fld_tf/detect.py: HAAR_BOX_SCALE = {np.median(scale):.2f}  "
-          f"HAAR_BOX_SHIFT = ({np.median(shift[:, 0]):.3f}, {np.median(shift[:, 1]):.3f})")
+    print(f"fld_tf/detect.py: BOX_RULES[\"haar\"] = ({np.median(scale):.2f}, "
+          f"({np.median(shift[:, 0]):.3f}, {np.median(shift[:, 1]):.3f}))")
     return 0
 
 

@@ -67,14 +67,15 @@ def model_input(image: np.ndarray, square: np.ndarray, size: int) -> Tuple[np.nd
     return matrix.reshape(-1)[:8], geometry.to_uint8(sampled.numpy())
 
 
-def golden_vector(name: str, crop: str, sample, card: Dict, model: bytes, root: str) -> Tuple[Dict, bytes, bytes]:
+def golden_vector(name: str, crop: str, sample, card: model_card.ModelCard, model: bytes,
+                  root: str) -> Tuple[Dict, bytes, bytes]:
     """`(json dict, png bytes, input bytes)` of one face."""
     image = pipeline.decode_image(sample.image_path).numpy()
     height, width = image.shape[:2]
-    size = model_card.input_size(card)
-    square = geometry.crop_square(crop, model_card.crop_config(card), sample.points, sample.box, (width, height))
+    size = card.size
+    square = geometry.crop_square(crop, card.crop.rule, sample.points, sample.box, (width, height))
     transform, rgb = model_input(image, square, size)
-    output = runtime.predict(model, rgb[None])[0]
+    output = runtime.predict(model, rgb[None], dtype=card.input.dtype, quantization=card.input.quantization)[0]
     points = geometry.decode(output.reshape(-1, 2), square, size)
     doc = {"image": f"{name}.png", "width": width, "height": height, "crop_source": crop}
     if crop == "box":
@@ -84,7 +85,7 @@ def golden_vector(name: str, crop: str, sample, card: Dict, model: bytes, root: 
     doc.update({"square": [float(v) for v in square], "size": size, "transform": transform.tolist(),
                 "input_uint8": f"{name}.bin", "model_output": output.tolist(), "points_image": points.tolist(),
                 "source": os.path.relpath(sample.source, root), "ground_truth": sample.points.tolist(),
-                "model": card["model_file"]})
+                "model": card.model_file})
     png = io.BytesIO()
     Image.fromarray(image).save(png, format="PNG", optimize=True)
     return doc, png.getvalue(), rgb.tobytes()
@@ -107,8 +108,9 @@ def remove_old_goldens(out: str) -> None:
             os.remove(path)
 
 
-def write_goldens(model: bytes, card: Dict, root: str, out: str, count: int, max_side: int, seed: int) -> List[str]:
-    picked = pick_samples(root, model_card.scheme_of(card), count, max_side, seed)
+def write_goldens(model: bytes, card: model_card.ModelCard, root: str, out: str, count: int, max_side: int,
+                  seed: int) -> List[str]:
+    picked = pick_samples(root, card.scheme, count, max_side, seed)
     vectors = []
     for tag, crop, sample in picked:  # compute all first: nothing is written if one face fails
         stem = re.sub(r"[^A-Za-z0-9]+", "-", os.path.splitext(os.path.basename(sample.image_path))[0]).strip("-")
@@ -119,7 +121,7 @@ def write_goldens(model: bytes, card: Dict, root: str, out: str, count: int, max
         write_bytes(os.path.join(out, f"{name}.png"), png)
         write_bytes(os.path.join(out, f"{name}.bin"), rgb)
         write_json(os.path.join(out, f"{name}.json"), doc)
-    write_json(os.path.join(out, "model_card.json"), card)
+    write_json(os.path.join(out, "model_card.json"), card.to_dict())
     return [v[0] for v in vectors]
 
 
@@ -142,7 +144,7 @@ def main(argv=None) -> int:
     except (DataError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"Wrote {len(names)} golden vectors ({card['name']} {card['variant']}) to {args.out}: {', '.join(names)}")
+    print(f"Wrote {len(names)} golden vectors ({card.name} {card.variant}) to {args.out}: {', '.join(names)}")
     if not args.run_java:
         print(f"  Check: GOLDEN_DIR={args.out} bash {os.path.relpath(JAVA_TESTS)} GoldenParityTest")
         return 0

@@ -12,8 +12,11 @@ Without `--list` the test list is MTFL's AFLW test (`$FLD_DATA/mtfl/testing.txt`
 Each model is fed exactly as its model card says: `fld_tf.pipeline` (eval mode) configured from the
 card's crop rule, input size and dtype. Reported per variant: NME, failure rate, AUC, per-point NME,
 the prediction difference from float32 (% of inter-ocular distance), XNNPACK vs reference kernels,
-host latency, float ops, GPU-delegate compatibility. Writes `parity.json`, `parity.md` and
-`ced_<list>.png` beside the models; exits 1 with one line per failed check, 2 on bad input.
+host latency, float ops, GPU-delegate compatibility, and whether the model does what its card
+says (`export.card_checks`: flip averaging, pixel range, colour order). Writes `parity.json`,
+`parity.md` and `ced_<list>.png` beside the models, only once every model was measured; exits 1
+with one line per failed check, 2 on bad input, 3 if LiteRT fails (one line `error: ...` each). TensorFlow (for the crop
+pipeline) loads only once the arguments are read.
 """
 from __future__ import annotations
 
@@ -28,10 +31,10 @@ import fld_tf  # noqa: F401
 import numpy as np
 
 from fld_tf import model_card, runtime
-from export import report
+from export import card_checks, report
 from export.targets import TargetProfile, check_report, latency_gated, load_target
 from export.variants import VARIANTS
-from fld_tf import geometry, metrics, pipeline, plots
+from fld_tf import geometry, metrics
 from fld_tf.config import Config, ConfigError, DataConfig, ExportConfig
 from fld_tf.data.download import find_root
 from fld_tf.data.readers import FORMATS
@@ -40,7 +43,8 @@ from fld_tf.schemes import PointScheme
 
 DEFAULT_LIST = ("aflw_test", "testing.txt", "mtfl", "image")  # name, list, format, crop
 DEFAULT_DATASET = "mtfl"  # where DEFAULT_LIST is: $FLD_DATA/mtfl, else the cache
-Model = Tuple[str, bytes, Dict]  # (file name, .tflite bytes, card)
+Model = Tuple[str, bytes, model_card.ModelCard]  # (file name, .tflite bytes, card)
+CED_STEPS = 201  # CED curve samples kept in parity.json (0.05 pp apart up to 10%)
 
 
 class TestSet:
@@ -48,6 +52,8 @@ class TestSet:
 
     def __init__(self, name: str, root: str, list_path: str, fmt: str, crop: str, scheme: PointScheme,
                  image_root: Optional[str] = None, limit: int = 0):
+        from fld_tf import pipeline  # TensorFlow: not needed for --help
+
         self.name, self.list_path, self.fmt, self.crop = name, list_path, fmt, crop
         self.image_root = image_root
         # Absolute, so that the printed re-run command works from anywhere.
@@ -59,60 +65,72 @@ class TestSet:
         self.points = np.stack([s.points for s in self.samples]).astype(np.float32)
         self._crops: Dict = {}
 
-    def crops(self, card: Dict) -> Tuple[np.ndarray, np.ndarray]:
+    def crops(self, card: model_card.ModelCard) -> Tuple[np.ndarray, np.ndarray]:
         """uint8 model inputs `(N, S, S, 3)` and crop squares `(N, 3)` for the card's preprocessing."""
-        crop_cfg, size = model_card.crop_config(card), model_card.input_size(card)
+        from fld_tf import pipeline
+
+        crop_cfg, size = card.crop.rule, card.size
         key = (crop_cfg, size)
         if key not in self._crops:
             data_cfg = DataConfig(crop=crop_cfg, cache=False)
             arrays = pipeline.sample_arrays(self.samples, crop_cfg, self.crop)
-            dataset = pipeline.build_dataset(data_cfg, model_card.scheme_of(card), size, arrays,
+            dataset = pipeline.build_dataset(data_cfg, card.scheme, size, arrays,
                                              training=False, batch_size=64)
             images = np.concatenate([x for x, _ in dataset.as_numpy_iterator()])
             self._crops[key] = (geometry.to_uint8(images), arrays["square"])
         return self._crops[key]
 
 
-def card_problems(card: Dict, io: Dict) -> List[str]:
-    """Where the card disagrees with the model it describes."""
+def card_problems(card: model_card.ModelCard, io: Dict) -> List[str]:
+    """Where the card's input/output declarations disagree with the converted model."""
     problems = []
+    declared = {"input": {"shape": list(card.input.shape), "dtype": card.input.dtype},
+                "output": {"shape": list(card.output.shape), "dtype": card.output.dtype}}
     for key in ("input", "output"):
         for field in ("shape", "dtype"):
-            if card[key].get(field) != io[key][field]:
-                problems.append(f"card {key}.{field} {card[key].get(field)!r} but the model has {io[key][field]!r}")
-    want, got = card["input"].get("quantization"), io["input"].get("quantization")
+            if declared[key][field] != io[key][field]:
+                problems.append(f"card {key}.{field} {declared[key][field]!r} but the model has {io[key][field]!r}")
+    want, got = card.input.quantization, io["input"].get("quantization")
     if (want is None) != (got is None) or (want and (
-            want.get("zero_point") != got["zero_point"]
-            or not np.isclose(want.get("scale", 0.0), got["scale"], rtol=1e-6, atol=0))):
-        problems.append(f"card input.quantization {want} but the model has {got}")
+            want.zero_point != got["zero_point"] or not np.isclose(want.scale, got["scale"], rtol=1e-6, atol=0))):
+        shown = {"scale": want.scale, "zero_point": want.zero_point} if want else None
+        problems.append(f"card input.quantization {shown} but the model has {got}")
     return problems
 
 
-def predict_points(model: bytes, card: Dict, tests: TestSet) -> np.ndarray:
+def run_as_card(model: bytes, card: model_card.ModelCard):
+    """`(inputs, dtype) -> outputs (N, 2K)`: the model fed as its card says (dtype aside)."""
+    return lambda images, dtype: runtime.predict(model, images, dtype=dtype, quantization=card.input.quantization)
+
+
+def predict_points(model: bytes, card: model_card.ModelCard, tests: TestSet) -> np.ndarray:
     """Image points `(N, K, 2)` the model predicts on the test set, fed as its card says."""
     images, squares = tests.crops(card)
-    outputs = runtime.predict(model, images, dtype=card["input"]["dtype"])
-    return geometry.decode_faces(outputs, squares, model_card.input_size(card))
+    outputs = run_as_card(model, card)(images, card.input.dtype)
+    return geometry.decode_faces(outputs, squares, card.size)
 
 
-def evaluate_model(name: str, model: bytes, card: Dict, tests: TestSet, profile: TargetProfile) -> Dict:
+def evaluate_model(name: str, model: bytes, card: model_card.ModelCard, tests: TestSet,
+                   profile: TargetProfile) -> Dict:
     """All measurements of one model; predictions are kept under `_points` for cross-variant checks."""
     io = runtime.io_details(model)
     problems = card_problems(card, io)
     fatal = [p for p in problems if "quantization" not in p]
     if fatal:  # the card cannot even feed this model: bad input, not a failed check
         raise model_card.CardError(f"{name}: {fatal[0]}")
-    scheme, size = model_card.scheme_of(card), model_card.input_size(card)
+    scheme, size = card.scheme, card.size
     images, squares = tests.crops(card)
     points = predict_points(model, card, tests)
-    result = {"file": name, "bytes": len(model), "io": io, "card_problems": problems,
-              "metrics": metrics.summarize(points, tests.points, scheme),
+    checks, behaviour = card_checks.check_model(run_as_card(model, card), card, images, squares, tests.points,
+                                                runtime.output_step(model))
+    result = {"file": name, "bytes": len(model), "io": io, "card_problems": problems + behaviour,
+              "card_checks": checks, "metrics": metrics.summarize(points, tests.points, scheme),
               "_points": points}
-    if VARIANTS[card["variant"]].integer:
+    if VARIANTS[card.variant].integer:
         result["float_ops"] = runtime.float_ops(model)
-    if card.get("quantization_debug"):
-        result["selective"] = card["quantization_debug"]
-    rule = profile.rule(card["variant"])
+    if card.extra.get("quantization_debug"):
+        result["selective"] = card.extra["quantization_debug"]
+    rule = profile.rule(card.variant)
     if rule and rule.gpu_compatible:
         ok, text = runtime.gpu_compatibility(model)
         result["gpu"] = {"compatible": ok, "report": text.strip()}
@@ -141,27 +159,34 @@ def point_difference(a: np.ndarray, b: np.ndarray, gt: np.ndarray, scheme) -> np
     return 100 * np.linalg.norm(a - b, axis=-1).mean(axis=-1) / scheme.normalizing_distance(gt)
 
 
-def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile, out_dir: str) -> Dict:
-    """Measures every model, checks the profile, writes the CED plot; returns the report."""
-    results = {card["variant"]: evaluate_model(name, data, card, tests, profile) for name, data, card in models}
-    inputs = {card["variant"]: (data, tests.crops(card)[0][0]) for _, data, card in models}
+def ced_curves(errors: Dict[str, np.ndarray], threshold: float = metrics.DEFAULT_THRESHOLD) -> Dict:
+    """The CED of each variant on `CED_STEPS` even steps up to `threshold`, for `parity.json`."""
+    curves = {variant: metrics.ced(e, threshold, CED_STEPS) for variant, e in errors.items()}
+    x = next(iter(curves.values()))[0]
+    return {"threshold_percent": 100 * threshold, "x_percent": np.round(100 * x, 6).tolist(),
+            "fraction": {variant: np.round(y, 6).tolist() for variant, (_, y) in curves.items()}}
+
+
+def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile) -> Dict:
+    """Measures every model and checks the profile; returns the report (nothing is written:
+    `report.write` writes it, with the CED plot from the per-face errors kept under `_errors`)."""
+    results = {card.variant: evaluate_model(name, data, card, tests, profile) for name, data, card in models}
+    inputs = {card.variant: (data, tests.crops(card)[0][0]) for _, data, card in models}
     for threads in profile.latency_threads:
         timed = runtime.latency_ms(inputs, threads, profile.latency_runs, profile.latency_warmup)
         for variant, ms in timed.items():
             results[variant].setdefault("latency_ms", {})[str(threads)] = ms
-    scheme = model_card.scheme_of(models[0][2])
+    scheme = models[0][2].scheme
     if "float32" in results:
         for variant, result in results.items():
             diff = point_difference(result["_points"], results["float32"]["_points"], tests.points, scheme)
             result["vs_float32"] = {"mean_percent": float(diff.mean()), "max_percent": float(diff.max())}
-    plots.plot_ced({v: metrics.nme(r["_points"], tests.points, scheme) for v, r in results.items()},
-                   os.path.join(out_dir, f"ced_{tests.name}.png"))
-    for result in results.values():
-        result.pop("_points")
+    errors = {v: metrics.nme(r.pop("_points"), tests.points, scheme) for v, r in results.items()}
     summary = {"list": {"name": tests.name, "path": tests.list_path, "format": tests.fmt, "crop": tests.crop,
                         "count": len(tests.samples)},
                "target": dataclasses.asdict(profile), "host": platform.machine(),
-               "latency_gated": latency_gated(profile), "variants": results}
+               "latency_gated": latency_gated(profile), "variants": results, "ced": ced_curves(errors),
+               "_errors": errors}
     summary["failures"] = check_report(summary, profile)
     return summary
 
@@ -182,14 +207,16 @@ def load_models(paths: Sequence[str]) -> List[Model]:
     for path in files:
         data, card = model_card.read_model(path)
         models.append((os.path.basename(path), data, card))
-        if card["variant"] in seen:
-            raise ValueError(f"{path}: a second {card['variant']} model (also {seen[card['variant']]}); "
+        if card.variant not in VARIANTS:
+            raise ValueError(f"{path}: card variant {card.variant!r} is not one of {', '.join(VARIANTS)}")
+        if card.variant in seen:
+            raise ValueError(f"{path}: a second {card.variant} model (also {seen[card.variant]}); "
                              "pass the files of one export")
-        if card["scheme"] != models[0][2]["scheme"]:
-            raise ValueError(f"{path}: point scheme {card['scheme']['name']!r} differs from {files[0]}'s")
-        seen[card["variant"]] = path
+        if card.scheme != models[0][2].scheme:
+            raise ValueError(f"{path}: point scheme {card.scheme.name!r} differs from {files[0]}'s")
+        seen[card.variant] = path
     order = list(VARIANTS)
-    return sorted(models, key=lambda m: order.index(m[2]["variant"]) if m[2]["variant"] in order else len(order))
+    return sorted(models, key=lambda m: order.index(m[2].variant))
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -266,12 +293,20 @@ def main(argv=None) -> int:
     try:
         profile = load_target(args.target or ExportConfig().target)
         models = load_models(args.models)
-        tests = read_tests(args, model_card.scheme_of(models[0][2]))
+        tests = read_tests(args, models[0][2].scheme)
         out = args.out or (args.models[0] if os.path.isdir(args.models[0]) else os.path.dirname(args.models[0]))
-        summary = run_parity(models, tests, profile, out or ".")
     except (ConfigError, DataError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    try:
+        summary = run_parity(models, tests, profile)
+    except model_card.CardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001  a LiteRT failure: one line, no report written
+        text = " ".join(str(e).split())
+        print(f"error: parity gate failed: {type(e).__name__}: {text[:300]}", file=sys.stderr)
+        return 3
     report.write(out or ".", summary)
     return report.finish(summary)
 

@@ -1,4 +1,5 @@
-"""Parity report output: `parity.json` (everything), `parity.md` (tables for people), console lines."""
+"""Parity report output: `parity.json` (everything), `parity.md` (tables for people), the CED plot,
+console lines."""
 from __future__ import annotations
 
 import os
@@ -59,12 +60,31 @@ def selective_lines(result: Dict) -> List[str]:
             f"- latency: {latency}"]
 
 
+def card_check_lines(results: Dict) -> List[str]:
+    """What the behavioural card checks measured, per variant."""
+    head = ["variant", "faces", "flip miss (crop widths)", "tolerance", "NME as card %", "BGR %", "[0, 1] %",
+            "[-1, 1] %"]
+    lines = [_row(head), _row(["---"] * len(head))]
+    for variant, r in results.items():
+        c = r.get("card_checks")
+        if not c:
+            continue
+        nme = c["nme_percent"]
+        lines.append(_row([variant, c["faces"], f"{c['flip_asymmetry']:.2g}", f"{c['flip_tolerance']:.2g}"]
+                          + [f"{nme[k]:.2f}" if k in nme else "-" for k in ("card", "BGR", "[0, 1]", "[-1, 1]")]))
+    return lines
+
+
 def markdown(summary: Dict) -> str:
     lst, results = summary["list"], summary["variants"]
     lines = [f"# Parity: {lst['name']} ({lst['count']} faces, {lst['path']}, crop {lst['crop']})", "",
              f"Target: `{summary['target']['name']}`. Every model run in LiteRT (XNNPACK) with the "
              "pre-processing its model card describes. NME in % of the inter-ocular distance.", ""]
     lines += variant_table(results) + ["", "## Per-point NME (%)", ""] + point_table(results)
+    lines += ["", "## Does each model do what its card says?", "",
+              "Probed on the first test crops (`export/card_checks.py`): the mirrored crop's points mapped "
+              "back against the crop's own, and the NME when fed BGR or other pixel ranges.", ""]
+    lines += card_check_lines(results)
     for variant, r in results.items():
         if r.get("selective"):
             lines += ["", f"## {variant}: selective quantisation", ""] + selective_lines(r)
@@ -81,9 +101,18 @@ def markdown(summary: Dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def public(summary: Dict) -> Dict:
+    """The report without its in-memory parts (keys starting with `_`)."""
+    return {k: v for k, v in summary.items() if not k.startswith("_")}
+
+
 def write(out_dir: str, summary: Dict) -> None:
-    """`parity.json` and `parity.md` in `out_dir`, each written atomically."""
-    write_json(os.path.join(out_dir, "parity.json"), summary)
+    """`ced_<list>.png`, `parity.json` and `parity.md` in `out_dir`, each written atomically."""
+    from fld_tf import plots  # matplotlib: only when a report is written
+
+    if summary.get("_errors"):
+        plots.plot_ced(summary["_errors"], os.path.join(out_dir, f"ced_{summary['list']['name']}.png"))
+    write_json(os.path.join(out_dir, "parity.json"), public(summary))
     write_text(os.path.join(out_dir, "parity.md"), markdown(summary))
 
 

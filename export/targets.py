@@ -21,6 +21,8 @@ from fld_tf.config import _build as build_section  # the schema check behind loa
 
 TARGETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets")
 RAW_SCALE_TOLERANCE = 0.002  # at most half a grey level off at 255
+# A value at a limit passes, whatever the last bit of the float arithmetic that computed it.
+AT_LIMIT = 1e-9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,15 +115,16 @@ def check_report(report: Dict, profile: TargetProfile, host: Optional[str] = Non
 def _variant_problems(result: Dict, rule: VariantRule, reference: Optional[Dict], profile: TargetProfile):
     yield from result.get("card_problems", [])
     mb = result["bytes"] / 1e6
-    if profile.max_model_mb and mb > profile.max_model_mb:
+    if profile.max_model_mb and mb > profile.max_model_mb + AT_LIMIT:
         yield f"{result['file']} is {mb:.2f} MB, larger than the target's {profile.max_model_mb:g} MB"
     for key, want in (("input", rule.input_dtype), ("output", rule.output_dtype)):
         got = result["io"][key]["dtype"]
         if got != want:
             yield f"{key} dtype is {got}, the target requires {want}"
     quantization = result["io"]["input"].get("quantization")
-    if rule.raw_pixel_input and not (quantization and abs(quantization["scale"] - 1.0) <= RAW_SCALE_TOLERANCE
-                                     and quantization["zero_point"] == 0):
+    raw = quantization and quantization["zero_point"] == 0 and \
+        abs(quantization["scale"] - 1.0) <= RAW_SCALE_TOLERANCE + AT_LIMIT
+    if rule.raw_pixel_input and not raw:
         yield (f"input quantization {quantization} is not scale 1, zero point 0, so raw camera bytes would "
                "be read as other values (do the representative images span 0..255?)")
     if rule.integer_only and result.get("float_ops") and not result.get("selective"):
@@ -134,11 +137,11 @@ def _variant_problems(result: Dict, rule: VariantRule, reference: Optional[Dict]
             yield "no float32 model among the inputs to compare the NME with"
         else:
             increase = result["metrics"]["nme_percent"] - reference["metrics"]["nme_percent"]
-            if increase > rule.max_nme_increase_pp:
+            if increase > rule.max_nme_increase_pp + AT_LIMIT:
                 yield (f"NME {result['metrics']['nme_percent']:.3f}% is {increase:.3f} pp above float32's "
                        f"{reference['metrics']['nme_percent']:.3f}% (limit {rule.max_nme_increase_pp:g} pp)")
     ref = result.get("reference")
-    if rule.reference_kernels and ref and abs(ref["nme_diff_pp"]) > profile.max_reference_diff_pp:
+    if rule.reference_kernels and ref and abs(ref["nme_diff_pp"]) > profile.max_reference_diff_pp + AT_LIMIT:
         yield (f"XNNPACK and reference kernels differ by {abs(ref['nme_diff_pp']):.3f} pp NME on "
                f"{ref['images']} images (limit {profile.max_reference_diff_pp:g} pp)")
 
@@ -150,7 +153,7 @@ def _latency_problems(results: Dict, profile: TargetProfile):
     float32 = results["float32"]["latency_ms"].get("1")
     if int8 is None or float32 is None:
         return []
-    if int8 > float32 * (1 + profile.latency_tolerance):
+    if int8 > float32 * (1 + profile.latency_tolerance) + AT_LIMIT:
         return [f"int8: {int8:.2f} ms at 1 thread, slower than float32's {float32:.2f} ms "
                 f"(tolerance {100 * profile.latency_tolerance:g}%)"]
     return []

@@ -3,6 +3,7 @@
 Every variant takes RGB pixels 0..255 (normalisation is inside the model) and outputs `landmarks`
 `(1, 2K)` float32 in normalised crop coordinates. Full-integer variants take uint8 pixels straight
 from the camera (`inference_input_type=tf.uint8`); the others take the same values as float32.
+The table imports without TensorFlow (CLIs print it in `--help`); the converter loads it.
 """
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import fld_tf  # noqa: F401
 import numpy as np
-import tensorflow as tf
-import tf_keras as keras
 
 # A factory of calibration batches: each call returns an iterable of `[image]`, image `(1, S, S, 3)`
 # float32 0..255, as `TFLiteConverter.representative_dataset` wants.
@@ -72,20 +71,22 @@ def parse_variants(text: str) -> Tuple[str, ...]:
     return tuple(n for n in VARIANTS if n in names)
 
 
-def serving_function(model: keras.Model) -> tf.types.experimental.ConcreteFunction:
+def serving_function(model: "keras.Model") -> "tf.types.experimental.ConcreteFunction":
     """Batch-1 concrete function `image (1, S, S, 3) float32 -> {"landmarks": (1, 2K)}`.
 
     A fixed batch of 1 gives the converted model static shapes, which the GPU delegate and the
     Android core (`input.shape` in the card) both want.
     """
+    import tensorflow as tf
+
     size = model.input_shape[1]
     spec = tf.TensorSpec([1, size, size, 3], tf.float32, name="image")
     fn = tf.function(lambda image: {"landmarks": model(image, training=False)}, input_signature=[spec])
     return fn.get_concrete_function()
 
 
-def build_converter(model: keras.Model, variant: str,
-                    representative: Optional[Representative] = None) -> tf.lite.TFLiteConverter:
+def build_converter(model: "keras.Model", variant: str,
+                    representative: Optional[Representative] = None) -> "tf.lite.TFLiteConverter":
     """A `TFLiteConverter` set up for `variant` (one branch per variant).
 
     Args:
@@ -96,6 +97,8 @@ def build_converter(model: keras.Model, variant: str,
     Raises:
       ValueError: unknown variant, or a calibrated variant without representative data.
     """
+    import tensorflow as tf
+
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
     if VARIANTS[variant].calibrated and representative is None:
@@ -122,6 +125,6 @@ def build_converter(model: keras.Model, variant: str,
     return converter
 
 
-def convert(model: keras.Model, variant: str, representative: Optional[Representative] = None) -> bytes:
+def convert(model: "keras.Model", variant: str, representative: Optional[Representative] = None) -> bytes:
     """Converts `model` to the `.tflite` bytes of `variant` (see `build_converter`)."""
     return bytes(build_converter(model, variant, representative).convert())

@@ -5,4 +5,9 @@ import os
 # imported anywhere in the process, so importing fld_tf sets it first.
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
+from fld_tf import logs  # noqa: E402  (after the Keras switch; imports nothing heavy)
+
+# TF/absl/LiteRT start-up noise off unless --verbose or FLD_TF_VERBOSE=1 (see fld_tf.logs).
+logs.install()
+
 __version__ = "0.1.0"

@@ -170,6 +170,10 @@ class ModelConfig:
     bn_momentum: float = 0.99    # Keras' 0.999 lags the weights in short from-scratch runs
     attribute_head: bool = True  # auxiliary attribute outputs (TCDCN); not exported
     flip_test: bool = True       # evaluate and export the average with the mirrored image's points
+    # Heatmap head: train each map's spread towards this standard deviation, in heatmap cells
+    # (DSNT's variance regulariser; 0: off), with this weight. Sharper maps lose less to int8.
+    heatmap_sigma: float = 0.0
+    heatmap_sigma_weight: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True)

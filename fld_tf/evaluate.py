@@ -159,8 +159,15 @@ def main(argv=None) -> int:
 
 
 def format_summary(name: str, s: Dict) -> str:
-    return (f"{name}: {s['count']} faces  NME {s['nme_percent']:.2f}%  "
+    """One line of headline numbers, plus the scheme protocol's other normalisations and regions."""
+    line = (f"{name}: {s['count']} faces  NME {s['nme_percent']:.2f}%  "
             f"failure@10% {s['failure_rate_percent']:.2f}%  AUC@10% {s['auc_at_10']:.4f}")
+    extra = [f"NME by {k} {v:.2f}%" for k, v in s.get("nme_percent_by", {}).items()]
+    extra += [f"failure@{k}% {v:.2f}%" for k, v in s.get("failure_rate_percent_at", {}).items() if k != "10"]
+    regions = s.get("per_region_nme_percent", {})
+    if regions:
+        extra.append("regions " + " ".join(f"{k} {v:.2f}%" for k, v in regions.items()))
+    return line + "".join(f"\n  {e}" for e in extra)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ from fld_tf.schemes import PointScheme
 DEFAULT_THRESHOLD = 0.10
 
 
-def point_errors(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme) -> np.ndarray:
+def point_errors(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme, groups=None) -> np.ndarray:
     """Euclidean error of every point, divided by the normalising distance of its ground truth.
 
     Args:
       pred: predicted points with shape `(N, K, 2)`.
       gt: ground-truth points with shape `(N, K, 2)`, in the same units as `pred`.
       scheme: the layout; `scheme.normalizing_distance(gt)` sets each face's scale.
+      groups: two index groups to normalise by instead of `scheme.nme_indices` (one of the
+        scheme's `nme_variants`).
 
     Returns:
       Array with shape `(N, K)`, as fractions of the normalising distance.
@@ -39,11 +41,11 @@ def point_errors(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme) -> np.nd
     if gt.ndim != 3 or gt.shape[1:] != (scheme.num_points, 2) or pred.shape != gt.shape:
         raise ValueError(f"pred {pred.shape} and gt {gt.shape} must both have shape "
                          f"(N, {scheme.num_points}, 2) for scheme {scheme.name!r}")
-    norm = scheme.normalizing_distance(gt)
+    norm = scheme.normalizing_distance(gt, groups)
     bad = np.flatnonzero(~(norm > 0))
     if bad.size:
         raise ValueError(f"faces {bad[:10].tolist()} have a normalising distance of zero "
-                         f"(scheme {scheme.name!r}, points {scheme.nme_indices})")
+                         f"(scheme {scheme.name!r}, points {groups or scheme.nme_indices})")
     return np.linalg.norm(pred - gt, axis=-1) / norm[:, None]
 
 
@@ -144,10 +146,14 @@ def summarize(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme,
     Returns:
       A dict with `count`, `nme_percent`, `failure_rate_percent`, `threshold_percent`,
       `auc_at_<threshold in %>` (e.g. `auc_at_10`, a fraction in [0, 1]) and
-      `per_point_nme_percent` (point name -> percent).
+      `per_point_nme_percent` (point name -> percent); then what the scheme's protocol also
+      reports: `failure_rate_percent_at` (threshold in % -> rate, for `failure_thresholds`),
+      `nme_percent_by` (variant name -> NME, for `nme_variants`) and, for schemes with contours,
+      `per_region_nme_percent` (region -> mean NME of its points).
     """
     errors = point_errors(pred, gt, scheme)
     per_face = errors.mean(axis=1)
+    per_point = errors.mean(axis=0)
     pct = 100.0 * threshold
     return {
         "count": int(per_face.size),
@@ -155,8 +161,14 @@ def summarize(pred: np.ndarray, gt: np.ndarray, scheme: PointScheme,
         "failure_rate_percent": 100.0 * failure_rate(per_face, threshold),
         "threshold_percent": float(pct),
         f"auc_at_{pct:g}": auc(per_face, threshold),
-        "per_point_nme_percent": {
-            name: 100.0 * float(e) for name, e in zip(scheme.point_names, errors.mean(axis=0))},
+        "per_point_nme_percent": {name: 100.0 * float(e) for name, e in zip(scheme.point_names, per_point)},
+        "failure_rate_percent_at": {
+            f"{100 * t:g}": 100.0 * failure_rate(per_face, t) for t in scheme.failure_thresholds},
+        "nme_percent_by": {
+            name: 100.0 * float(point_errors(pred, gt, scheme, (a, b)).mean())
+            for name, a, b in scheme.nme_variants},
+        "per_region_nme_percent": {
+            region: 100.0 * float(per_point[list(ix)].mean()) for region, ix in scheme.regions.items()},
     }
 
 

@@ -45,8 +45,9 @@ def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
             # training error.
             layer.momentum = model_cfg.bn_momentum
     features = backbone.output
+    spread = None
     if model_cfg.head == "heatmap":
-        landmarks = _heatmap_head(backbone, model_cfg, scheme)
+        landmarks, spread = _heatmap_head(backbone, model_cfg, scheme)
     else:
         landmarks = _landmark_head(features, model_cfg, scheme, mean_shape)
     outputs = {"landmarks": landmarks}
@@ -55,7 +56,10 @@ def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
         pooled = keras.layers.GlobalAveragePooling2D(name="attr_pool")(features)
         outputs["attributes"] = keras.layers.Dense(sum(classes), name="attributes")(pooled)
     name = f"{model_cfg.backbone}_a{model_cfg.alpha:g}_{scheme.name}_{size}"
-    return keras.Model(inputs, outputs, name=name)
+    model = keras.Model(inputs, outputs, name=name)
+    if spread is not None:
+        model.add_loss(spread)
+    return model
 
 
 def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
@@ -135,13 +139,34 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
                                           name="soft_argmax")
     xy = argmax(p)
     argmax.set_weights([grid, np.full(2 * k, 0.5, np.float32)])  # channel 2k + m: x, y of point k
-    return keras.layers.Reshape((2 * k,), dtype="float32", name="landmarks")(xy)
+    spread = _spread_loss(p, grid, xy, model_cfg) if model_cfg.heatmap_sigma > 0 else None
+    return keras.layers.Reshape((2 * k,), dtype="float32", name="landmarks")(xy), spread
+
+
+def _spread_loss(p, grid, xy, model_cfg):
+    """DSNT's variance regulariser (Nibali et al. 2018) as a model loss: the log of each map's
+    variance, in cells squared, pulled towards that of `heatmap_sigma` squared. Training-only: `landmark_model` drops it.
+
+    The int8 softmax output has a fixed 1/256 step; a broad map spreads its mass over many cells
+    that each round by up to half a step, a sharp one over few.
+    """
+    h, w = grid.shape[:2]
+    second = keras.layers.DepthwiseConv2D((h, w), depth_multiplier=2, use_bias=False, trainable=False,
+                                          dtype="float32", name="heatmap_second_moment")
+    second.build(p.shape)
+    second.set_weights([np.square(grid)])
+    m2 = second(p)
+    centred = xy - 0.5
+    var = (m2 - tf.square(centred)) * float(h * w)  # grid units are 1/w (x), 1/h (y): cells^2 ~ h*w
+    target = model_cfg.heatmap_sigma ** 2
+    # Squared log ratio: scale-free, and bounded where a flat map at initialisation is far off.
+    return model_cfg.heatmap_sigma_weight * tf.reduce_mean(tf.square(tf.math.log(tf.maximum(var, 1e-3) / target)))
 
 
 def landmark_model(model: keras.Model) -> keras.Model:
     """Image in, `landmarks` out (drops training-only outputs); the model that is saved and
     quantisation-aware trained."""
-    if len(model.outputs) == 1:  # already is (TFMOT's QAT copy names its output quant_landmarks)
+    if len(model.outputs) == 1 and not model.losses:  # already is (TFMOT's QAT copy names its output quant_landmarks)
         return model
     return keras.Model(model.input, model.get_layer("landmarks").output, name=model.name)
 

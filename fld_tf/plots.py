@@ -1,5 +1,7 @@
 """Figures: CED curves (matplotlib, Agg) and landmark sheets (OpenCV), each PNG written atomically.
 
+Drawing on one image (points, contours, boxes) is `fld_tf.drawing`; this module lays images out.
+
 Images are RGB uint8 arrays `(H, W, 3)` (or grey `(H, W)`); points are `(K, 2)` pixel coordinates
 of that image, 0-based with the centre of the top-left pixel at (0, 0), as in `fld_tf.geometry`.
 """
@@ -15,16 +17,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fld_tf import metrics  # noqa: E402
+from fld_tf.drawing import GREEN, RED, SHIFT, Color, as_rgb, draw_points, point_colors  # noqa: E402,F401
 from fld_tf.io import atomic_path, write_bytes  # noqa: E402
 from fld_tf.schemes import SCHEMES, PointScheme  # noqa: E402
 
-Color = Tuple[int, int, int]
-GREEN: Color = (0, 255, 0)
-RED: Color = (255, 0, 0)
-
-# cv2 draws at 1/16 pixel precision with `shift=4`; rounding to whole pixels would move points by
-# up to half a pixel, which is visible on 96-pixel crops.
-_SHIFT = 4
+# The OpenCV drawing lives in fld_tf.drawing (no matplotlib); re-exported for the sheets' callers.
+_as_rgb, _SHIFT = as_rgb, SHIFT
 
 
 def plot_ced(curves: Dict[str, np.ndarray], path: str,
@@ -51,51 +49,6 @@ def plot_ced(curves: Dict[str, np.ndarray], path: str,
             fig.savefig(tmp, format="png", bbox_inches="tight")
     finally:
         plt.close(fig)
-
-
-def _as_rgb(image: np.ndarray) -> np.ndarray:
-    """A writable contiguous `(H, W, 3)` uint8 copy of an RGB or grey image."""
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        raise ValueError(f"images must be uint8, got {image.dtype}")
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim == 2:
-        return np.repeat(image[..., None], 3, axis=-1)
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"images must have shape (H, W, 3) or (H, W), got {image.shape}")
-    return np.ascontiguousarray(image).copy()
-
-
-def point_colors(num_points: int) -> List[Color]:
-    """One RGB colour per point index along a rainbow (OpenCV's JET), so the point order shows."""
-    ramp = np.linspace(0, 255, num_points).astype(np.uint8)[:, None]
-    return [tuple(int(c) for c in rgb) for rgb in cv2.applyColorMap(ramp, cv2.COLORMAP_JET)[:, 0, ::-1]]
-
-
-def draw_points(image_rgb_uint8: np.ndarray, points: np.ndarray,
-                color: Union[Color, Sequence[Color]] = GREEN, radius: float = 2) -> np.ndarray:
-    """Draws filled discs at `points` on a copy of the image.
-
-    Args:
-      image_rgb_uint8: shape `(H, W, 3)` or `(H, W)`, uint8.
-      points: shape `(K, 2)` in pixel coordinates; non-finite points are skipped.
-      color: RGB, or one RGB per point (e.g. `point_colors(K)`).
-      radius: disc radius in pixels.
-
-    Returns:
-      The drawn copy, shape `(H, W, 3)`; the input is left unchanged.
-    """
-    image = _as_rgb(image_rgb_uint8)
-    scale = 1 << _SHIFT
-    points = np.asarray(points, np.float64).reshape(-1, 2)
-    colors = [color] * len(points) if np.ndim(color) == 1 else color
-    for (x, y), c in zip(points, colors):
-        if np.isfinite(x) and np.isfinite(y):
-            centre = (int(round(x * scale)), int(round(y * scale)))
-            cv2.circle(image, centre, int(round(radius * scale)), tuple(int(v) for v in c),
-                       thickness=-1, lineType=cv2.LINE_8, shift=_SHIFT)
-    return image
 
 
 def _label(image: np.ndarray, text: str) -> None:

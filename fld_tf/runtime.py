@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-FLOAT_TYPES = (np.float32, np.float16, np.float64)
+from fld_tf import logs, tflite_graph
 
 
 def interpreter(model: bytes, threads: Optional[int] = None, reference: bool = False,
@@ -26,8 +26,9 @@ def interpreter(model: bytes, threads: Optional[int] = None, reference: bool = F
         resolver = OpResolverType.BUILTIN_REF
     elif not delegates:
         resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    interp = Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
-    interp.allocate_tensors()
+    with logs.native_stderr_filtered():  # LiteRT's C++ "Created ... XNNPACK delegate" INFO line
+        interp = Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
+        interp.allocate_tensors()
     return interp
 
 
@@ -46,28 +47,37 @@ def io_details(model: bytes) -> Dict:
     return result
 
 
-def as_input(images: np.ndarray, dtype: str) -> np.ndarray:
-    """uint8 pixels `(N, S, S, 3)` -> the model's input dtype (0..255 either way: no normalising)."""
+def as_input(images: np.ndarray, dtype: str, quantization=None) -> np.ndarray:
+    """uint8 pixels `(N, S, S, 3)` -> the model's input dtype (0..255 either way: no normalising).
+
+    `quantization` (the card's `Quantization`, uint8 only) other than scale 1, zero point 0 maps each
+    pixel value `p` to the byte the model reads as `p`: `round(p / scale) + zero_point`, clipped.
+    """
     if dtype not in ("uint8", "float32"):
         raise ValueError(f"input dtype {dtype!r} is not part of the contract (uint8 or float32)")
-    return np.asarray(images).astype(dtype)
+    images = np.asarray(images)
+    if quantization is not None and (quantization.scale != 1.0 or quantization.zero_point != 0):
+        q = np.round(images.astype(np.float64) / quantization.scale) + quantization.zero_point
+        return np.clip(q, 0, 255).astype(np.uint8)
+    return images.astype(dtype)
 
 
 def predict(model: bytes, images: np.ndarray, threads: Optional[int] = None,
-            reference: bool = False, dtype: Optional[str] = None) -> np.ndarray:
+            reference: bool = False, dtype: Optional[str] = None, quantization=None) -> np.ndarray:
     """Runs the model image by image.
 
     Args:
       model: `.tflite` bytes with a batch-1 input.
       images: uint8 `(N, S, S, 3)` RGB crops.
       dtype: input dtype to feed (the card's); default the model's own.
+      quantization: the card's input quantisation (see `as_input`).
 
     Returns:
       float32 `(N, 2K)` model outputs.
     """
     interp = interpreter(model, threads, reference)
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-    x = as_input(images, dtype or np.dtype(inp["dtype"]).name)
+    x = as_input(images, dtype or np.dtype(inp["dtype"]).name, quantization)
     result = np.empty((len(x), int(np.prod(out["shape"]))), np.float32)
     for i in range(len(x)):
         interp.set_tensor(inp["index"], x[i:i + 1])
@@ -107,27 +117,36 @@ def float_ops(model: bytes) -> List[str]:
     """Ops that read or write float tensors, other than the boundary (de)quantisation.
 
     The QUANTIZE of the model input and the DEQUANTIZE to the float32 output are the I/O contract;
-    anything else with a float tensor is float compute that slipped into an integer model.
+    anything else with a float tensor is float compute that slipped into an integer model. Read
+    from the flatbuffer (`fld_tf.tflite_graph`): every op as converted, none fused by a delegate.
 
     Returns:
       `"OP_NAME #index (tensor name)"` per offending op, in graph order.
     """
-    interp = interpreter(model, delegates=False)  # without delegates every op is listed, not fused
-    tensors = {t["index"]: t for t in interp.get_tensor_details()}
-    model_inputs = {d["index"] for d in interp.get_input_details()}
-    model_outputs = {d["index"] for d in interp.get_output_details()}
+    graph = tflite_graph.read_graph(model)
     found = []
-    for op in interp._get_ops_details():  # pylint: disable=protected-access
-        ins = [i for i in op["inputs"] if i >= 0]
-        outs = [i for i in op["outputs"] if i >= 0]
-        if op["op_name"] == "QUANTIZE" and set(ins) <= model_inputs:
+    for op in graph.ops:
+        if op.name == "QUANTIZE" and set(op.inputs) <= set(graph.inputs):
             continue
-        if op["op_name"] == "DEQUANTIZE" and set(outs) <= model_outputs:
+        if op.name == "DEQUANTIZE" and set(op.outputs) <= set(graph.outputs):
             continue
-        if any(tensors[i]["dtype"] in FLOAT_TYPES for i in ins + outs):
-            name = tensors[outs[0]]["name"] if outs else ""
-            found.append(f"{op['op_name']} #{op['index']} ({name})")
+        if any(graph.tensors[i].dtype in tflite_graph.FLOAT_TYPES for i in op.inputs + op.outputs):
+            name = graph.tensors[op.outputs[0]].name if op.outputs else ""
+            found.append(f"{op.name} #{op.index} ({name})")
     return found
+
+
+def output_step(model: bytes) -> float:
+    """The quantisation step of the values the model's float output is dequantised from (0: float).
+
+    An integer model's points lie on this grid, so two runs that agree up to rounding differ by
+    at most one step.
+    """
+    graph = tflite_graph.read_graph(model)
+    op = graph.producer(graph.outputs[0]) if graph.outputs else None
+    if op is None or op.name != "DEQUANTIZE":
+        return 0.0
+    return float(graph.tensors[op.inputs[0]].scale or 0.0)
 
 
 def gpu_compatibility(model: bytes) -> Tuple[bool, str]:

@@ -2,7 +2,7 @@
 
 Usage:
   python -m fld_tf.train                                   # default recipe on MTFL
-  python -m fld_tf.train --config configs/mnv2-a050_helen68-96.yaml --data-root /data  # 68 points, HELEN
+  python -m fld_tf.train --config fld_tf/configs/mnv2-a050_helen68-96.yaml --data-root /data  # 68 points, HELEN
   python -m fld_tf.train --run-dir runs/a050 --resume      # after a kill: continue where it stopped
   python -m fld_tf.train -o train.epochs=5 -o model.alpha=0.35
   python -m fld_tf.train --strategy mirrored --mixed-precision       # all local GPUs, float16 compute
@@ -281,7 +281,9 @@ def next_commands(cfg: Config, run_dir: str) -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fld_tf.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default=None, help="YAML recipe (default: the built-in defaults)")
+    parser.add_argument("--config", default=None,
+                        help="YAML recipe, or the name of a shipped one (fld_tf/configs/, e.g. "
+                             "mnv2-a050_helen68-96; default: the built-in defaults)")
     parser.add_argument("--run-dir", default=None, help="output folder (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     parser.add_argument("--data-root", default=None,
@@ -301,6 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def recipe_path(config: Optional[str]) -> Optional[str]:
+    """`--config` as a file: a path as given, else a shipped recipe's name (works after `pip install`)."""
+    if not config or os.path.exists(config) or os.sep in config:
+        return config
+    from fld_tf import assets
+
+    try:
+        return assets.config_path(config)
+    except assets.AssetError as e:
+        raise ConfigError(f"--config {config}: no such file, and {e}") from None
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     name = os.path.splitext(os.path.basename(args.config))[0] if args.config else "default"
@@ -316,7 +330,7 @@ def main(argv=None) -> int:
         if args.resume and not os.path.exists(saved):
             shared = " (under multiworker every worker must see the run dir)" if "TF_CONFIG" in os.environ else ""
             raise ConfigError(f"--resume: {saved} not found; nothing to resume in {run_dir}{shared}")
-        cfg = load_config(args.config or (saved if args.resume else None), overrides)
+        cfg = load_config(recipe_path(args.config) or (saved if args.resume else None), overrides)
         from fld_tf import distribute  # TensorFlow loads here, after the arguments were checked
 
         chief = distribute.is_chief(cfg.train.strategy)

@@ -8,19 +8,24 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="session")
 def mtfl_root() -> str:
-    """The real MTFL/CUHK folder: `$FLD_DATA/mtfl`, default `<repo>/../shared/data/mtfl`."""
-    base = os.environ.get("FLD_DATA", os.path.join(REPO, "..", "shared", "data"))
-    root = os.path.normpath(os.path.join(base, "mtfl"))
-    if not os.path.isfile(os.path.join(root, "training.txt")):
-        pytest.fail(f"real MTFL data not found at {root} (set FLD_DATA to the folder holding mtfl/)")
-    return root
+    """The real MTFL/CUHK folder, found as the CLIs find it: `$FLD_DATA/mtfl`, else the user cache
+    (downloaded there when absent, as training does)."""
+    from fld_tf.data.download import resolve_root
+    from fld_tf.data.sample import DataError
+
+    try:
+        return resolve_root("mtfl")
+    except DataError as e:
+        pytest.fail(f"real MTFL data not found: {e} (set FLD_DATA to the folder holding mtfl/)")
 
 
 @pytest.fixture(scope="session")
 def helen_root() -> str:
-    """The real HELEN 68-point folder (`trainset/`, `testset/`): `$FLD_DATA/helen68`."""
-    base = os.environ.get("FLD_DATA", os.path.join(REPO, "..", "shared", "data"))
-    root = os.path.normpath(os.path.join(base, "helen68"))
+    """The real HELEN 68-point folder (`trainset/`, `testset/`), found as the CLIs find a dataset
+    folder: `$FLD_DATA/helen68`, else the user cache (it cannot be downloaded)."""
+    from fld_tf.data.download import default_root
+
+    root = default_root("helen68")
     if not os.path.isdir(os.path.join(root, "testset")):
         pytest.fail(f"real HELEN data not found at {root} (set FLD_DATA to the folder holding helen68/)")
     return root

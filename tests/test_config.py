@@ -7,11 +7,11 @@ import pytest
 from fld_tf.config import Config, ConfigError, load_config, save_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECIPES = sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml")))
+RECIPES = sorted(glob.glob(os.path.join(REPO, "fld_tf", "configs", "*.yaml")))
 
 
 def test_recipes_exist():
-    assert RECIPES, "configs/*.yaml should hold at least the default recipe"
+    assert RECIPES, "fld_tf/configs/*.yaml should hold at least the default recipe"
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=os.path.basename)
@@ -22,8 +22,8 @@ def test_every_recipe_loads(path):
 
 
 def test_default_recipe_is_the_built_in_default():
-    """configs/default.yaml documents what `python -m fld_tf.train` runs without --config."""
-    assert load_config(os.path.join(REPO, "configs", "default.yaml")) == Config()
+    """fld_tf/configs/default.yaml documents what `python -m fld_tf.train` runs without --config."""
+    assert load_config(os.path.join(REPO, "fld_tf", "configs", "default.yaml")) == Config()
 
 
 def test_overrides_apply_and_round_trip(tmp_path):
@@ -81,7 +81,7 @@ def test_crop_defaults_are_the_schemes_measured_ones(tmp_path):
 
 
 def test_another_schemes_crop_constants_are_warned_about(capsys):
-    default = os.path.join(REPO, "configs", "default.yaml")  # explicit MTFL numbers
+    default = os.path.join(REPO, "fld_tf", "configs", "default.yaml")  # explicit MTFL numbers
     load_config(default)
     load_config(None, ["data.scheme=wflw98"])  # wflw98's own values (ibug68's, by measurement)
     assert capsys.readouterr().err == ""
@@ -100,7 +100,7 @@ def test_no_dataset_name(value):
 
 
 def test_helen68_recipe_needs_no_dataset_and_no_hand_worked_crop():
-    cfg = load_config(os.path.join(REPO, "configs", "mnv2-a050_helen68-96.yaml"))
+    cfg = load_config(os.path.join(REPO, "fld_tf", "configs", "mnv2-a050_helen68-96.yaml"))
     assert cfg.data.dataset is None and cfg.data.root is None  # root: --data-root / $FLD_DATA
     assert (cfg.data.scheme, cfg.data.train_list, cfg.data.train_format, cfg.data.train_crop) == \
         ("ibug68", "helen68/trainset", "pts", "landmarks")

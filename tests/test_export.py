@@ -1,5 +1,5 @@
 """export.tflite / variants / model_card: every variant runs in LiteRT, cards round-trip, writes are
-atomic, bad input exits 2 with one line and leaves no file behind."""
+atomic, bad input exits 2 with one line and leaves no file behind, a failed conversion exits 3."""
 import glob
 import json
 import os
@@ -11,8 +11,8 @@ import pytest
 import tf_keras as keras
 from ai_edge_litert.interpreter import Interpreter
 
-from fld_tf import model_card, runtime
-from export import quantize, tflite
+from fld_tf import detect, model_card, runtime, tflite_graph
+from export import quantize, tflite, variants
 from export.variants import VARIANTS, convert, parse_variants
 from fld_tf.config import load_config
 from fld_tf.evaluate import load_model
@@ -85,12 +85,18 @@ def test_card_round_trips_from_json_and_from_tflite(tiny_export, tiny_run):
         embedded = model_card.read_card(path)
         beside = model_card.read_card(model_card.card_path(path))
         assert embedded == beside
-        assert embedded["model_file"] == os.path.basename(path)
-        assert embedded["name"] == "mnv2-a035-mtfl5-64"
-        assert embedded["scheme"] == get_scheme("mtfl5").to_dict()
-        assert model_card.crop_config(embedded) == cfg.data.crop
-        assert embedded["metrics"]["aflw40"]["count"] == 40
-        assert embedded["training"]["config"]["alpha"] == 0.35
+        assert embedded.model_file == os.path.basename(path)
+        assert embedded.name == "mnv2-a035-mtfl5-64"
+        assert embedded.scheme == get_scheme("mtfl5")
+        assert embedded.crop.rule == model_card.crop_config(embedded) == cfg.data.crop
+        assert embedded.box_rule("haar") == model_card.BoxRule(detect.HAAR_BOX_SCALE, detect.HAAR_BOX_SHIFT)
+        assert embedded.metrics["aflw40"]["count"] == 40
+        assert embedded.training["config"]["alpha"] == 0.35
+        with open(model_card.card_path(path), encoding="utf-8") as f:
+            raw = json.load(f)  # the on-disk JSON the Android core parses
+        assert raw["crop"]["detectors"]["haar"] == {"box_scale": 1.22, "box_shift": [0.015, 0.1]}
+        assert raw["scheme"] == get_scheme("mtfl5").to_dict() and raw["input"]["pixel_range"] == [0, 255]
+        assert model_card.ModelCard.from_dict(raw) == embedded and embedded.to_dict() == raw
         data, card = model_card.read_model(model_card.card_path(path))
         with open(path, "rb") as f:
             assert data == f.read() and card == embedded
@@ -101,7 +107,7 @@ def test_exported_model_is_the_flip_averaged_one(tiny_export, tiny_run):
     flip-averaged model does, not what the single pass does."""
     cfg = load_config(os.path.join(tiny_run, "config.yaml"))
     data, card = model_card.read_model(os.path.join(tiny_export, "mnv2-a035-mtfl5-64.float32.tflite"))
-    assert card["output"]["flip_averaged"] is True and card["input"]["shape"] == [1, 64, 64, 3]
+    assert card.output.flip_averaged is True and card.input.shape == (1, 64, 64, 3)
     plain = landmark_model(load_model(tiny_run))
     flip = deployable(plain, cfg.model, get_scheme("mtfl5"))
     images = np.random.default_rng(0).integers(0, 256, (4, 64, 64, 3)).astype(np.uint8)
@@ -138,14 +144,10 @@ def test_read_card_rejects_models_without_a_card_and_bad_cards(tmp_path, tiny_ex
     src = os.path.join(tiny_export, "mnv2-a035-mtfl5-64.float32.tflite")
     bare = tmp_path / "bare.tflite"
     with open(src, "rb") as f:
-        obj = model_card.schema.ModelT.InitFromObj(model_card.schema.Model.GetRootAs(bytearray(f.read()), 0))
-    obj.metadata = [m for m in obj.metadata if m.name.decode() != model_card.METADATA_NAME]
-    builder = model_card.flatbuffers.Builder(1024)
-    builder.Finish(obj.Pack(builder), file_identifier=b"TFL3")
-    bare.write_bytes(bytes(builder.Output()))
+        bare.write_bytes(tflite_graph.without_metadata(f.read(), model_card.METADATA_NAME))
     with pytest.raises(model_card.CardError, match="bare.tflite: no embedded model card"):
         model_card.read_card(str(bare))
-    card = model_card.read_card(src)
+    card = model_card.read_card(src).to_dict()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**card, "crop": {**card["crop"], "rounding": "round-half-even"}}))
     with pytest.raises(model_card.CardError, match="bad.json: crop.rounding"):
@@ -186,18 +188,20 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch, tiny_ex
     assert os.listdir(tmp_path) == []
 
 
-def test_converter_failure_mid_export_writes_nothing(tmp_path, monkeypatch, tiny_run, export_args):
-    real = tflite.convert
+def test_converter_failure_mid_export_is_one_line_and_writes_nothing(tmp_path, monkeypatch, tiny_run,
+                                                                     export_args, capsys):
+    real = variants.convert
 
     def failing(model, variant, representative=None):
         if variant == "int8":
-            raise RuntimeError("converter crashed")
+            raise RuntimeError("converter crashed\n  in some op\n")
         return real(model, variant, representative)
 
-    monkeypatch.setattr(tflite, "convert", failing)
+    monkeypatch.setattr(variants, "convert", failing)
     out = tmp_path / "out"
-    with pytest.raises(RuntimeError, match="converter crashed"):
-        tflite.main([tiny_run, "--variants", "float32,int8", "--out", str(out), *export_args])
+    assert tflite.main([tiny_run, "--variants", "float32,int8", "--out", str(out), *export_args]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "error: export of mnv2-a035-mtfl5-64 failed: RuntimeError: converter crashed in some op"
     assert not out.exists() or os.listdir(out) == []
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fld_tf import keras_metrics, metrics
-from fld_tf.schemes import SCHEMES, PointScheme
+from fld_tf.schemes import SCHEMES, PointScheme, get_scheme
 
 MTFL5 = SCHEMES["mtfl5"]
 
@@ -105,7 +105,10 @@ def test_summarize_keys_and_values():
     pred, gt = _two_faces()
     out = metrics.summarize(pred, gt, MTFL5)
     assert set(out) == {"count", "nme_percent", "failure_rate_percent", "threshold_percent",
-                        "auc_at_10", "per_point_nme_percent"}
+                        "auc_at_10", "per_point_nme_percent", "failure_rate_percent_at",
+                        "nme_percent_by", "per_region_nme_percent"}
+    assert out["failure_rate_percent_at"] == pytest.approx({"10": 50.0})
+    assert out["nme_percent_by"] == {} and out["per_region_nme_percent"] == {}
     assert out["count"] == 2
     assert out["nme_percent"] == pytest.approx(12.5)           # (0.2 + 0.05) / 2
     assert out["failure_rate_percent"] == pytest.approx(50.0)  # 0.2 > 0.1
@@ -114,8 +117,30 @@ def test_summarize_keys_and_values():
     assert out["per_point_nme_percent"] == pytest.approx(
         {"left_eye": 2.5, "right_eye": 2.5, "nose_tip": 52.5, "left_mouth": 2.5,
          "right_mouth": 2.5})
-    assert all(type(v) in (int, float) for k, v in out.items() if k != "per_point_nme_percent")
+    assert all(type(v) in (int, float) for k, v in out.items() if not isinstance(v, dict))
     assert "auc_at_5" in metrics.summarize(pred, gt, MTFL5, threshold=0.05)
+
+
+def test_summarize_300w_protocol_on_68_points():
+    """Outer-corner and pupil NME, failure at 8 and 10 %, per-region error, by hand."""
+    scheme = get_scheme("ibug68")
+    gt = np.random.default_rng(0).uniform(20, 80, size=(1, 68, 2))
+    eye = np.array([[-1, 0], [-0.5, -0.5], [0.5, -0.5], [1, 0], [0.5, 0.5], [-0.5, 0.5]])
+    gt[0, 36:42] = eye                                   # image-left eye: outer corner (-1, 0), mean (0, 0)
+    gt[0, 42:48] = np.array([8, 0]) + eye               # image-right eye: inner 42 (7, 0), outer 45 (9, 0)
+    pred = gt.copy()
+    pred[0, 0, 0] += 2.0                                 # a jaw point, 2 px off
+    pred[0, 48, 1] += 1.0                                # a mouth corner, 1 px off
+    out = metrics.summarize(pred, gt, scheme)
+    assert out["nme_percent"] == pytest.approx(100 * (2 / 10 + 1 / 10) / 68)       # outer corners: 10 px
+    assert out["nme_percent_by"] == pytest.approx({"pupils": 100 * (2 / 8 + 1 / 8) / 68})  # pupils: 8 px
+    assert out["per_region_nme_percent"] == pytest.approx(
+        {"jaw": 100 * 0.2 / 17, "brows": 0.0, "nose": 0.0, "eyes": 0.0, "mouth": 100 * 0.1 / 20})
+    assert out["failure_rate_percent_at"] == pytest.approx({"8": 0.0, "10": 0.0})
+    pred[0, :, 0] += 0.9                                 # every point 0.9 px more: face NME ~9 %
+    out = metrics.summarize(pred, gt, scheme)
+    assert 8 < out["nme_percent"] < 10
+    assert out["failure_rate_percent_at"] == pytest.approx({"8": 100.0, "10": 0.0})
 
 
 def _random_faces(scheme, n, seed):

@@ -130,3 +130,28 @@ def test_flip_test_averages_with_the_mirrored_image_and_is_mirror_consistent():
     mirrored = flip(x[:, :, ::-1]).numpy().reshape(2, 5, 2)[:, MTFL5.flip_indices]
     mirrored[..., 0] = 1 - mirrored[..., 0]
     np.testing.assert_allclose(mirrored, out, atol=1e-5)
+
+
+def test_spread_loss_is_the_squared_log_variance_ratio_in_cells():
+    """Two adjacent cells of one row share the mass: variance 0.25 cells^2 in x, 0 (clamped) in y."""
+    import tensorflow as tf
+    from fld_tf.model import _spread_loss
+    p = np.zeros((1, 4, 4, 1), np.float32)
+    p[0, 0, 1, 0] = p[0, 0, 2, 0] = 0.5
+    grid = np.zeros((4, 4, 1, 2), np.float32)
+    grid[..., 0] = ((np.arange(4) + 0.5) / 4 - 0.5)[None, :, None]
+    grid[..., 1] = ((np.arange(4) + 0.5) / 4 - 0.5)[:, None, None]
+    xy = tf.constant([[[[0.5, 0.5 - 0.375]]]])           # the soft-argmax of p: x centre, y row 0
+    cfg = load_config(None, ["model.heatmap_sigma=0.5", "model.heatmap_sigma_weight=2.0"]).model
+    loss = float(_spread_loss(tf.constant(p), grid, xy, cfg))
+    assert loss == pytest.approx(2.0 * (0.0 + np.log(1e-3 / 0.25) ** 2) / 2, rel=1e-4)
+
+
+def test_spread_loss_is_training_only():
+    cfg = load_config(None, ["model.heatmap_sigma=0.6", "model.attribute_head=false"]).model
+    model = build_model(cfg, get_scheme("ibug68"))
+    assert len(model.losses) == 1
+    plain = landmark_model(model)
+    assert not plain.losses and "heatmap_second_moment" not in [layer.name for layer in plain.layers]
+    x = np.random.default_rng(0).uniform(0, 255, (2, 96, 96, 3)).astype(np.float32)
+    np.testing.assert_allclose(plain.predict(x, verbose=0), model.predict(x, verbose=0)["landmarks"])

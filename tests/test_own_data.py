@@ -48,12 +48,11 @@ def _stems(folder, count):
 
 @pytest.fixture(scope="module")
 def clean_env(tmp_path_factory):
-    """Empty $HOME and $FLD_DATA, a working folder holding only a link to the recipes."""
+    """Empty $HOME and $FLD_DATA and an empty working folder (recipes are named, not linked)."""
     base = tmp_path_factory.mktemp("own")
     home, fld_data, work = base / "home", base / "fld_data", base / "work"
     for folder in (home, fld_data, work):
         folder.mkdir()
-    os.symlink(os.path.join(REPO, "configs"), work / "configs")  # "from a clone of this repository"
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "FLD_DATA")}
     env.update(HOME=str(home), FLD_DATA=str(fld_data), PYTHONPATH=REPO,
                PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))

@@ -1,5 +1,5 @@
-"""fld_tf.predict and fld_tf.detect: input crops as evaluation makes them, the Haar detector on real
-faces, the CLI on a real photo and a real-frame video, One-Euro numbers, the tracker, bad input."""
+"""fld_tf.predict and fld_tf.detect: input crops as evaluation makes them, the Haar detector and its box
+rule on real faces, the CLI on a real photo and a real-frame video, exit codes, bad input, quiet output."""
 import json
 import os
 import subprocess
@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from fld_tf import geometry, pipeline, predict
+from fld_tf import detect, geometry, pipeline, predict
 from fld_tf.config import CropConfig, DataConfig
 from fld_tf.data.readers import read_list
-from fld_tf import detect
-from fld_tf.detect import FaceDetector, FaceTracker
+from fld_tf.detect import FaceDetector
+from fld_tf.inference import sample_crop
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CROP = CropConfig.for_scheme("mtfl5")  # the rule the tiny model's card carries (built from the defaults)
@@ -83,12 +83,12 @@ def test_sample_crop_matches_pipeline_eval(png_photo):
     for size in (64, 96):
         expected = eval_crops(path, squares, size).astype(int)
         for square, want in zip(squares, expected):
-            got = predict.sample_crop(image, square, size).astype(int)
+            got = sample_crop(image, square, size).astype(int)
             assert got.shape == (size, size, 3)
             diff = np.abs(got - want)
             assert diff.max() <= 1, f"square {square} size {size}: max diff {diff.max()}"
             assert np.mean(diff > 0) < 0.01
-    corner = predict.sample_crop(image, squares[2], 64)
+    corner = sample_crop(image, squares[2], 64)
     assert corner[:, :10].max() == 0 and corner[-10:].max() == 0  # black outside the image
     assert corner[:20, 30:].mean() > 20
 
@@ -140,28 +140,45 @@ def test_cli_on_a_photo(tiny_model, png_photo, tmp_path, capsys):
     photo = str(tmp_path / "face photo.png")
     with open(png_photo[0], "rb") as src, open(photo, "wb") as dst:
         dst.write(src.read())
-    assert predict.main([photo, "--model", model, "--json", "--threads", "1"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # The untrained model has no sense of faces (its presence score is ~0): keep every box.
+    assert predict.main([photo, "--model", model, "--json", "--threads", "1", "--min-face-score", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1  # one JSON object per photo
+    record = json.loads(lines[0])
     written = cv2.imread(str(tmp_path / "face photo_landmarks.png"))
     image = cv2.imread(photo)
     assert written is not None and written.shape == image.shape
     assert not np.array_equal(written, image)  # something was drawn
-    assert len(lines) >= 1 and lines[0]["face"] == 0 and lines[0]["source"] == photo
-    assert lines[0]["crop"] == "refined"
-    assert lines[0]["names"] == ["left_eye", "right_eye", "nose_tip", "left_mouth", "right_mouth"]
-    points = np.array(lines[0]["points"])
+    assert record["source"] == photo and len(record["faces"]) >= 1
+    face = record["faces"][0]
+    assert face["crop"] == "refined" and 0 <= face["score"] <= 1
+    assert face["names"] == ["left_eye", "right_eye", "nose_tip", "left_mouth", "right_mouth"]
+    points = np.array(face["points"])
     assert points.shape == (5, 2)
     assert np.all(points >= 0) and np.all(points <= [image.shape[1] - 1, image.shape[0] - 1])
-    want = expected_points(photo, tflite, np.array(lines[0]["box"], np.float32))
+    want = expected_points(photo, tflite, np.array(face["box"], np.float32))
     np.testing.assert_allclose(points, want, atol=0.1)
 
 
 def test_cli_plain_output_and_out_path(tiny_model, lfw_samples, tmp_path, capsys):
     out = str(tmp_path / "sub" / "annotated.jpg")
-    assert predict.main([lfw_samples[2].image_path, "--model", tiny_model[0], "--out", out, "--refine", "0"]) == 0
+    assert predict.main([lfw_samples[2].image_path, "--model", tiny_model[0], "--out", out, "--refine", "0",
+                         "--min-face-score", "0"]) == 0
     text = capsys.readouterr().out
     assert "face 1/" in text and "left_eye (" in text and f"Wrote {out}" in text
     assert cv2.imread(out).shape == (250, 250, 3)
+
+
+def test_no_face_is_empty_json_exit_3_and_a_hint(tiny_model, lfw_samples, tmp_path, capsys):
+    # The real photo with every face dropped (the untrained model scores ~0; the default threshold applies).
+    photo = str(tmp_path / "photo.jpg")
+    with open(lfw_samples[0].image_path, "rb") as src, open(photo, "wb") as dst:
+        dst.write(src.read())
+    assert predict.main([photo, "--model", tiny_model[0], "--json"]) == predict.EXIT_NO_FACE == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"source": photo, "faces": []}
+    assert "no face found" in captured.err and "--whole-image" in captured.err
+    assert not os.path.exists(str(tmp_path / "photo_landmarks.png"))  # no unmarked copy
 
 
 def make_video(path, images, repeats, fourcc):
@@ -187,64 +204,18 @@ def test_cli_on_a_video(tiny_model, lfw_samples, tmp_path, capsys, name, fourcc)
     video = str(tmp_path / name)
     make_video(video, [s.image_path for s in lfw_samples[:3]], 4, fourcc)
     assert count_frames(video) == 12
-    assert predict.main([video, "--model", tiny_model[0], "--json", "--redetect", "3"]) == 0
+    assert predict.main([video, "--model", tiny_model[0], "--json", "--redetect", "3", "--min-face-score", "0"]) == 0
     captured = capsys.readouterr()
     out = str(tmp_path / "clip_landmarks.mp4")
     assert count_frames(out) == 12
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [r["frame"] for r in lines] == list(range(12))
-    assert lines[0]["crop"] == "detector" and "tracking" in [r["crop"] for r in lines]
+    assert [r["timestamp_ms"] for r in lines] == [round(100 * i) for i in range(12)]  # 10 fps
+    crops = [r["faces"][0]["crop"] for r in lines]
+    assert crops[0] in ("detector", "refined") and "tracking" in crops
     for r in lines:
-        assert np.all(np.array(r["points"]) >= 0) and np.all(np.array(r["points"]) <= 249)
+        assert np.all(np.array(r["faces"][0]["points"]) >= 0) and np.all(np.array(r["faces"][0]["points"]) <= 249)
     assert "12 frames" in captured.err
-
-
-ALPHA_1HZ = 0.3858695450950375  # dt = 0.1 s, 1 Hz: tau = 1 / (2 pi), alpha = 1 / (1 + tau / dt)
-
-
-def test_one_euro_filter_hand_computed():
-    assert detect.alpha(1.0, 0.1) == pytest.approx(ALPHA_1HZ, abs=1e-15)
-    f = detect.OneEuroFilter(1.0, 0.0, 1.0)
-    assert f(np.array([0.0]), 0.0)[0] == 0.0               # the first sample passes
-    assert f(np.array([1.0]), 0.1)[0] == pytest.approx(ALPHA_1HZ, abs=1e-6)
-    assert f(np.array([1.0]), 0.2)[0] == pytest.approx(1 - (1 - ALPHA_1HZ) ** 2, abs=1e-6)  # 0.622844
-    assert f(np.array([5.0]), 0.2)[0] == pytest.approx(0.622843784358224, abs=1e-6)  # same time: unchanged
-    # beta = 1: dx = 10/s, dxHat = alpha * 10 = 3.858695, cutoff 4.858695 Hz, alpha = 1 / (1 + 0.0327566 / 0.1).
-    g = detect.OneEuroFilter(1.0, 1.0, 1.0)
-    g(np.array([0.0, 3.0, 0.0]), 0.0)  # a rise, a still value, a fall: the speed term takes |dxHat|
-    np.testing.assert_allclose(g(np.array([1.0, 3.0, -1.0]), 0.1), [0.7532575181149229, 3.0, -0.7532575181149229],
-                               atol=1e-6)
-    g.reset()
-    assert g(np.array([9.0]), 0.3)[0] == 9.0
-    with pytest.raises(ValueError, match="reset"):
-        g(np.array([1.0, 2.0]), 0.4)
-    with pytest.raises(ValueError):
-        detect.OneEuroFilter(0.0, 0.0, 1.0)
-    assert (detect.MIN_CUTOFF_HZ, detect.BETA, detect.D_CUTOFF_HZ) == (1.0, 0.05, 1.0)  # LandmarkerHelper.kt
-
-
-BOX = np.array([10, 20, 110, 140], np.float32)
-POINTS = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float32)  # square side 114.8
-
-
-def test_tracker_follows_face_tracker_java():
-    t = FaceTracker(CROP, redetect_every=3)
-    assert t.needs_detection()
-    first = t.choose_crop(BOX, True)
-    np.testing.assert_array_equal(first, FaceDetector.square(BOX))
-    assert t.update(POINTS, first) and not t.needs_detection()
-    second = t.choose_crop(None, False)              # frame 1: from frame 0's landmarks
-    # extent 40: centre (50, 60) + (0.024, 0.043) x 40, side 2.87 x 40
-    np.testing.assert_allclose(second, [50.96, 61.72, 114.8], atol=1e-3)
-    assert t.update(POINTS, second) and not t.needs_detection()
-    t.update(POINTS, t.choose_crop(None, False))     # frame 2: tracked
-    assert t.needs_detection()                       # frame 3: detect again
-    elsewhere = np.array([400, 20, 500, 140], np.float32)
-    np.testing.assert_array_equal(t.choose_crop(elsewhere, True), FaceDetector.square(elsewhere))
-    assert t.tracked is None                         # a face elsewhere restarts from its box
-    collapsed = np.array([[60, 80], [61, 80], [60, 81], [61, 81], [60.5, 80.5]], np.float32)
-    assert not t.update(collapsed, first) and t.needs_detection()
-    assert t.choose_crop(None, True) is None         # detector ran and found nothing
 
 
 def run_cli(*args, env=None):
@@ -265,22 +236,92 @@ def test_bad_inputs_exit_2(tiny_model, lfw_samples, tmp_path, capsys, monkeypatc
     not_image.write_text("not a picture\n")
     not_video = tmp_path / "notes.mp4"
     not_video.write_text("not a video either\n")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
     no_card = tmp_path / "bare.tflite"
     no_card.write_bytes(raw)
     photo = lfw_samples[0].image_path
-    monkeypatch.setattr(predict, "DEFAULT_MODEL_DIR", str(tmp_path / "models"))
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     cases = [([str(not_image), "--model", model], f"{not_image}: not an image"),
              ([str(not_video), "--model", model], f"{not_video}: cannot open it as an image or a video"),
-             ([photo], f"{tmp_path / 'models'}: no *.int8.tflite model here; pass --model"),
+             ([str(empty), "--model", model], f"{empty}: empty file"),
+             ([str(tmp_path), "--model", model], f"{tmp_path}: is a folder"),
+             ([photo, "--model", "mtfl6"], "--model mtfl6: not a file and not a shipped model; shipped: mtfl5"),
              ([photo, "--model", str(no_card)], f"{no_card}: no embedded model card"),
              ([photo, "--model", str(tmp_path / "gone.tflite")], f"{tmp_path / 'gone.tflite'}: cannot read"),
              ([photo, "--model", model, "--show"], "--show needs a display"),
              ([photo, "--model", model, "--out", str(tmp_path / "x.mp4")], "--out"),
+             ([photo, "--model", model, "--min-face-score", "1.5"], "--min-face-score 1.5: must be in [0, 1]"),
+             ([photo, "--model", model, "--redetect", "0"], "--refine must be >= 0 and --redetect >= 1"),
              ([], "give exactly one of an input file or --camera N")]
     for argv, message in cases:
         assert predict.main(argv) == 2, argv
-        err = capsys.readouterr().err.strip().splitlines()
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"error: {message}"), (argv, err)
-    assert not os.path.exists(str(tmp_path / "notes_landmarks.png"))
+        assert captured.out == ""
+    assert sorted(os.listdir(tmp_path)) == ["bare.tflite", "empty.png", "notes.jpg", "notes.mp4"]  # nothing written
+
+
+def test_out_that_cannot_be_written_is_one_line(tiny_model, lfw_samples, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be\n")
+    out = str(blocker / "annotated.png")
+    assert predict.main([lfw_samples[0].image_path, "--model", tiny_model[0], "--min-face-score", "0",
+                         "--out", out]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "cannot write" in err[0], err
+
+
+def test_box_rule_comes_from_the_card(tiny_model, lfw_samples, tmp_path, capsys):
+    from fld_tf import model_card
+
+    path, raw = tiny_model
+    card = model_card.read_card(path)
+    card["crop"]["detectors"] = {"haar": {"box_scale": 1.5, "box_shift": [0.1, -0.2]}}
+    ruled = str(tmp_path / "ruled.float32.tflite")
+    model_card.write_model(ruled, raw, card)
+    photo = lfw_samples[1].image_path
+    argv = [photo, "--json", "--refine", "0", "--min-face-score", "0", "--out", str(tmp_path / "o.png")]
+    for model, (scale, shift) in ((ruled, (1.5, (0.1, -0.2))), (path, detect.BOX_RULES["haar"])):
+        assert predict.main([*argv, "--model", model]) == 0
+        face = json.loads(capsys.readouterr().out)["faces"][0]
+        box = np.array(face["box"])
+        width = box[2] - box[0]
+        want = [(box[0] + box[2]) / 2 + shift[0] * width, (box[1] + box[3]) / 2 + shift[1] * width, scale * width]
+        np.testing.assert_allclose(face["square"], want, atol=0.01)
+    assert detect.box_rule(card) == (1.5, (0.1, -0.2))
+    assert detect.box_rule({"crop": {}}) == detect.BOX_RULES["haar"] == (1.22, (0.011, 0.097))
+    card["crop"]["detectors"]["haar"] = {"box_scale": 1.5}
+    bad = str(tmp_path / "bad.float32.tflite")
+    model_card.write_model(bad, raw, card)
+    assert predict.main([photo, "--model", bad]) == 2
+    assert "crop.detectors.haar must be" in capsys.readouterr().err
+
+
+def test_help_is_fast_and_does_not_import_tensorflow(tmp_path):
+    code = ("import sys, runpy; sys.argv = ['fld-predict', '--help']\n"
+            "try:\n    runpy.run_module('fld_tf.predict', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'matplotlib'))\n"
+            "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "PYTHONPATH": REPO})
+    assert result.returncode == 0, result.stderr
+    assert "usage: fld-predict" in result.stdout and "--whole-image" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY []"
+    assert result.stderr == ""
+
+
+def test_a_run_prints_no_log_noise_unless_verbose(lfw_samples, tmp_path):
+    photo = lfw_samples[3].image_path
+    env = {**os.environ, "PYTHONPATH": REPO}
+    env.pop("FLD_TF_VERBOSE", None)
+    quiet = subprocess.run([sys.executable, "-m", "fld_tf.predict", photo, "--out", str(tmp_path / "q.png")],
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == "" and quiet.stdout.startswith(f"{photo} face 1/")
+    loud = subprocess.run([sys.executable, "-m", "fld_tf.predict", photo, "--out", str(tmp_path / "v.png"), "--verbose"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert loud.returncode == 0 and "XNNPACK delegate" in loud.stderr

@@ -15,6 +15,11 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1"
+        // LiteRT and MediaPipe ship native libraries for four ABIs: keep phones (arm64) and the
+        // emulator (x86_64) only, which roughly halves the APK.
+        ndk {
+            abiFilters += listOf("arm64-v8a", "x86_64")
+        }
     }
 
     buildTypes {
@@ -41,13 +46,14 @@ kotlin {
     }
 }
 
-// downloadDetector (BlazeFace short-range) and copyModels (../../models -> assets), both run before preBuild.
+// downloadDetector (BlazeFace short-range) and copyModels (the repo's models -> assets), both run before preBuild.
 apply(from = "download_models.gradle.kts")
 
 dependencies {
     implementation(project(":landmark-core"))
 
     implementation(libs.androidx.core.ktx)
+    implementation(libs.androidx.activity.ktx)
     implementation(libs.androidx.appcompat)
     implementation(libs.androidx.fragment.ktx)
     implementation(libs.androidx.lifecycle.runtime.ktx)

@@ -1,4 +1,6 @@
-"""Writes the reference files of PythonReferenceTest into src/test/resources/reference/:
+"""Writes the Python-made reference files of the Java tests into src/test/resources/:
+
+reference/ (PythonReferenceTest):
 
 - sampling.json: TensorFlow's own resampling of a small synthetic image, i.e. ImageProjectiveTransformV3
   (BILINEAR, CONSTANT 0) on a float32 image with the coefficients of fld_tf.geometry.sampling_matrix,
@@ -6,24 +8,37 @@
 - geometry.json: fld_tf.geometry's square_from_box / square_from_points / square_from_image and
   decode on random inputs. The Java CropRule and LandmarkDecoder must match them bit for bit.
 
-These are not golden vectors (no model, no real image): they pin the arithmetic the Java core copies.
+cards/ (ModelCardTest, ContourTest, FaceFilterAnchorsTest, FaceLandmarkerTest):
+- ibug68_int8.json: a 68-point card as fld_tf.model_card would write it, built from
+  fld_tf.schemes (names, contours, subset5, crop defaults) on the shipped int8 card's input and
+  output keys. tests/test_android_core.py checks that it still equals what fld_tf.schemes says.
 
-Usage (from the repo root, with TensorFlow installed):
-  python android_demo/landmark-core/tools/make_reference.py
+These are not golden vectors (no model, no real image): they pin the arithmetic the Java core copies
+and the card keys it reads.
+
+Usage (from the repo root; the reference/ files need TensorFlow):
+  python android_demo/landmark-core/tools/make_reference.py            # everything
+  python android_demo/landmark-core/tools/make_reference.py --cards    # only the cards
 """
 from __future__ import annotations
 
+import argparse
+import glob
 import json
 import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 
-sys.path.insert(0, os.getcwd())
-from fld_tf import geometry  # noqa: E402
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, REPO)
+from fld_tf import geometry, schemes  # noqa: E402
 
-OUT_DIR = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "reference")
+RESOURCES = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources")
+OUT_DIR = os.path.join(RESOURCES, "reference")
+CARD_DIR = os.path.join(RESOURCES, "cards")
+# The shipped models, wherever the repo keeps them.
+MODEL_DIRS = (os.path.join(REPO, "fld_tf", "models"), os.path.join(REPO, "models"))
 WIDTH, HEIGHT = 37, 29
 # (cx, cy, side, size): inside, zoomed in, zoomed out past every edge, fractional, off the corner.
 CASES = [
@@ -37,6 +52,8 @@ CASES = [
 
 
 def resample(image: np.ndarray, square: np.ndarray, size: int) -> np.ndarray:
+    import tensorflow as tf  # only the sampling reference needs it
+
     m = geometry.sampling_matrix(square, size)
     transform = tf.constant(m.reshape(-1)[:8][None], tf.float32)
     out = tf.raw_ops.ImageProjectiveTransformV3(
@@ -47,6 +64,8 @@ def resample(image: np.ndarray, square: np.ndarray, size: int) -> np.ndarray:
 
 
 def sampling_doc(rng: np.random.Generator) -> dict:
+    import tensorflow as tf
+
     image = rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8)
     cases = []
     for cx, cy, side, size in CASES:
@@ -84,19 +103,49 @@ def geometry_doc(rng: np.random.Generator, count: int = 20) -> dict:
                      "box_scale": box_scale, "box_shift": list(box_shift)}, "cases": cases}
 
 
-def write(name: str, doc: dict) -> None:
-    path = os.path.join(OUT_DIR, name)
-    os.makedirs(OUT_DIR, exist_ok=True)
-    with open(path + ".tmp", "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
+def shipped_int8_card() -> dict:
+    for folder in MODEL_DIRS:
+        found = sorted(glob.glob(os.path.join(folder, "*mtfl5*.int8.json")))
+        if found:
+            with open(found[0], encoding="utf-8") as f:
+                return json.load(f)
+    raise SystemExit(f"error: no shipped *mtfl5*.int8.json card in {' or '.join(MODEL_DIRS)}")
+
+
+def scheme_card(scheme_name: str) -> dict:
+    """A card for a model of `scheme_name` on the shipped card's input, as fld_tf.model_card builds it."""
+    scheme = schemes.get_scheme(scheme_name)
+    base = shipped_int8_card()
+    name = base["name"].replace("mtfl5", scheme.name)
+    crop = scheme.crop
+    return {
+        "format": base["format"], "version": base["version"], "name": name, "variant": "int8",
+        "model_file": f"{name}.int8.tflite", "input": base["input"],
+        "output": {**base["output"], "shape": [1, 2 * scheme.num_points]},
+        "scheme": scheme.to_dict(),
+        "crop": {**base["crop"], "landmark_scale": crop.landmark_scale, "landmark_shift": list(crop.landmark_shift),
+                 "box_scale": crop.box_scale, "box_shift": list(crop.box_shift)},
+        "metrics": {}, "source_run": "android_demo/landmark-core/tools/make_reference.py (test card, no model)",
+    }
+
+
+def write(path: str, doc: dict, compact: bool = True) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(doc, f, separators=(",", ":") if compact else None, indent=None if compact else 1)
     os.replace(path + ".tmp", path)
-    print(f"wrote {os.path.normpath(path)}")
+    print(f"wrote {os.path.relpath(path)}")
 
 
-def main() -> int:
-    rng = np.random.default_rng(5)
-    write("sampling.json", sampling_doc(rng))
-    write("geometry.json", geometry_doc(rng))
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cards", action="store_true", help="write only the cards (no TensorFlow needed)")
+    args = parser.parse_args(argv)
+    write(os.path.join(CARD_DIR, "ibug68_int8.json"), scheme_card("ibug68"), compact=False)
+    if not args.cards:
+        rng = np.random.default_rng(5)
+        write(os.path.join(OUT_DIR, "sampling.json"), sampling_doc(rng))
+        write(os.path.join(OUT_DIR, "geometry.json"), geometry_doc(rng))
     return 0
 
 

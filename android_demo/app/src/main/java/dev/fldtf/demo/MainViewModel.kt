@@ -1,70 +1,92 @@
 package dev.fldtf.demo
 
 import android.app.Application
+import android.net.Uri
 import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.viewModelScope
 import dev.fldtf.core.FrameRate
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 enum class Delegate { CPU, GPU }
 
-/** What the helper should run: changing any of these reconfigures it on its own thread. */
+enum class Lens { FRONT, BACK }
+
+/** What the helper and the camera should run: changing any of these reconfigures them. */
 data class Settings(
     val model: ModelEntry?,
     val delegate: Delegate = Delegate.CPU,
+    /** LiteRT CPU threads (XNNPACK); ignored on the GPU. */
+    val cpuThreads: Int = DEFAULT_THREADS,
+    val lens: Lens = Lens.FRONT,
     val faceFilter: Boolean = false,
     val smoothing: Boolean = true,
-)
+    /** A picked photo: gallery mode (camera off) while it is set. */
+    val photo: Uri? = null,
+) {
+    companion object {
+        val THREAD_CHOICES = listOf(1, 2, 4)
+        const val DEFAULT_THREADS = 2
+    }
+}
 
 /** Everything the screen shows besides the camera and overlay. */
 data class UiState(
+    val loading: Boolean = true,
     val models: List<ModelEntry> = emptyList(),
     val settings: Settings = Settings(model = null),
     val modelMs: Double = Double.NaN,
     val frameMs: Double = Double.NaN,
     val fps: Double = Double.NaN,
-    val cropSource: String = "",
+    val status: String = "",
     val error: String? = null,
 )
 
 class MainViewModel(app: Application) : AndroidViewModel(app) {
     private val rate = FrameRate(RATE_WEIGHT)
     private val modelRate = FrameRate(RATE_WEIGHT)
-    private val _state: MutableStateFlow<UiState>
+    private val _state = MutableStateFlow(UiState())
+    val state: StateFlow<UiState> = _state.asStateFlow()
 
     init {
-        val (models, problems) = ModelCatalog.load(app.assets)
-        val error = when {
-            models.isEmpty() -> (listOf(app.getString(R.string.no_models)) + problems).joinToString("\n")
-            problems.isNotEmpty() -> problems.joinToString("\n")
-            else -> null
+        // Reading the models (a few MB) and their cards is file work: not on the main thread.
+        viewModelScope.launch {
+            val (models, problems) = withContext(Dispatchers.IO) { ModelCatalog.load(app.assets) }
+            val error = when {
+                models.isEmpty() -> (listOf(app.getString(R.string.no_models)) + problems).joinToString("\n")
+                problems.isNotEmpty() -> problems.joinToString("\n")
+                else -> null
+            }
+            _state.update { it.copy(loading = false, models = models, settings = it.settings.copy(model = models.firstOrNull()), error = error) }
         }
-        _state = MutableStateFlow(UiState(models, Settings(models.firstOrNull()), error = error))
     }
-
-    val state: StateFlow<UiState> = _state.asStateFlow()
 
     fun selectModel(index: Int) = updateSettings { it.copy(model = _state.value.models.getOrNull(index)) }
 
     fun selectDelegate(delegate: Delegate) = updateSettings { it.copy(delegate = delegate) }
 
+    fun selectThreads(threads: Int) = updateSettings { it.copy(cpuThreads = threads) }
+
+    fun switchCamera() = updateSettings { it.copy(lens = if (it.lens == Lens.FRONT) Lens.BACK else Lens.FRONT) }
+
     fun setFaceFilter(on: Boolean) = updateSettings { it.copy(faceFilter = on) }
 
     fun setSmoothing(on: Boolean) = updateSettings { it.copy(smoothing = on) }
 
-    /** One processed frame (any thread). `cropSource` says where the crop came from, or that no face was found. */
-    fun onFrame(timeSeconds: Double, modelMs: Double, frameMs: Double, cropSource: String) {
+    /** Gallery mode on a picked photo; null goes back to the camera. */
+    fun openPhoto(uri: Uri?) = updateSettings { it.copy(photo = uri) }
+
+    /** One processed frame (any thread). `status` says where the crop came from, or why no face is shown. */
+    fun onFrame(timeSeconds: Double, modelMs: Double, frameMs: Double, status: String) {
         rate.add(timeSeconds, frameMs)
-        if (!modelMs.isNaN()) modelRate.add(timeSeconds, modelMs)
+        if (modelMs > 0) modelRate.add(timeSeconds, modelMs)
         _state.update {
-            it.copy(
-                modelMs = modelRate.latencyMs(),
-                frameMs = rate.latencyMs(),
-                fps = rate.fps(),
-                cropSource = cropSource,
-            )
+            it.copy(modelMs = modelRate.latencyMs(), frameMs = rate.latencyMs(), fps = rate.fps(), status = status)
         }
     }
 

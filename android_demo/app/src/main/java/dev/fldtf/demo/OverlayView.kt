@@ -12,10 +12,11 @@ import kotlin.math.max
 import kotlin.math.min
 
 /**
- * Draws one [ResultBundle] over the camera preview: crop square, detector box, contours (68/98-point
- * schemes) and points, or the face filter. It only draws: the display -> view mapping is the core's
- * CameraFrame (FILL_CENTER, like the PreviewView underneath), and the sprite placement is computed
- * by FaceFilterAnchors in the helper.
+ * Draws one [ResultBundle] over the camera preview or the photo: crop square, detector boxes,
+ * contours (from the card's `scheme.contours`) and points, or the face filter. It only draws: the
+ * display -> view mapping is the core's CameraFrame (FILL_CENTER like the PreviewView underneath,
+ * FIT_CENTER like the photo's ImageView), and the sprite placement is computed by FaceFilterAnchors.
+ * When the face check failed there are no faces: only the crop and the reason are shown.
  */
 class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
     /** Glasses and moustache instead of points. */
@@ -43,7 +44,7 @@ class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs)
         textSize = 12 * density
     }
 
-    /** Shows `bundle` (null: nothing, e.g. no face in the frame). Call on the UI thread. */
+    /** Shows `bundle` (null: nothing). Call on the UI thread. */
     fun setResults(bundle: ResultBundle?) {
         result = bundle
         invalidate()
@@ -52,19 +53,23 @@ class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs)
     override fun onDraw(canvas: Canvas) {
         super.onDraw(canvas)
         val r = result ?: return
-        val anchors = r.anchors
-        if (faceFilter && anchors != null) {
-            drawFilter(canvas, r, anchors)
-            return
+        r.crop?.let { corners ->
+            val crop = toView(r, corners)
+            drawRect(canvas, crop, cropPaint)
+            canvas.drawText(r.status, min(crop[0], crop[2]), min(crop[1], crop[3]) - 4 * density, labelPaint)
         }
-        val crop = toView(r, r.crop)
-        drawRect(canvas, crop, cropPaint)
-        canvas.drawText(r.cropSource, min(crop[0], crop[2]), min(crop[1], crop[3]) - 4 * density, labelPaint)
-        r.box?.let { drawRect(canvas, toView(r, it), boxPaint) }
-        val points = toView(r, r.points)
-        drawContours(canvas, points, r.contours)
-        val radius = 3 * density
-        for (i in points.indices step 2) canvas.drawCircle(points[i], points[i + 1], radius, pointPaint)
+        for (box in r.boxes) drawRect(canvas, toView(r, box), boxPaint)
+        for (face in r.faces) {
+            val anchors = face.anchors
+            if (faceFilter && anchors != null) {
+                drawFilter(canvas, r, anchors)
+                continue
+            }
+            val points = toView(r, face.points)
+            drawContours(canvas, points, r.contours)
+            val radius = 3 * density
+            for (i in points.indices step 2) canvas.drawCircle(points[i], points[i + 1], radius, pointPaint)
+        }
     }
 
     private fun drawContours(canvas: Canvas, points: FloatArray, contours: Array<IntArray>) {
@@ -78,7 +83,7 @@ class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs)
     }
 
     private fun drawFilter(canvas: Canvas, r: ResultBundle, anchors: FaceFilterAnchors) {
-        val scale = r.frame.viewScale(width, height)
+        val scale = r.frame.viewScale(width, height, r.fill)
         val g = toView(r, floatArrayOf(anchors.glasses.x, anchors.glasses.y))
         painter.drawGlasses(canvas, g[0], g[1], anchors.glasses.angle, anchors.glasses.width * scale)
         val m = toView(r, floatArrayOf(anchors.moustache.x, anchors.moustache.y))
@@ -87,7 +92,7 @@ class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs)
 
     /** Display-frame points -> this view's pixels (a copy). */
     private fun toView(r: ResultBundle, displayPoints: FloatArray): FloatArray =
-        displayPoints.clone().also { r.frame.displayToView(it, width, height) }
+        displayPoints.clone().also { r.frame.displayToView(it, width, height, r.fill) }
 
     /** A rectangle from two opposite corners in any order (mirroring swaps x0 and x1). */
     private fun drawRect(canvas: Canvas, c: FloatArray, paint: Paint) =

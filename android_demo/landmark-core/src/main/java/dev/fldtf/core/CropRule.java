@@ -24,7 +24,12 @@ public final class CropRule {
 
   /** {@link #fromBox(double, double, double, double, double, double, double)} with the card's box rule. */
   public static Square fromBox(float[] box, ModelCard.Crop crop) {
-    return fromBox(box[0], box[1], box[2], box[3], crop.boxScale, crop.boxShiftX, crop.boxShiftY);
+    return fromBox(box, crop.datasetBoxRule());
+  }
+
+  /** {@link #fromBox(double, double, double, double, double, double, double)} with a detector's box rule. */
+  public static Square fromBox(float[] box, ModelCard.BoxRule rule) {
+    return fromBox(box[0], box[1], box[2], box[3], rule.scale, rule.shiftX, rule.shiftY);
   }
 
   /**

@@ -1,19 +1,12 @@
 package dev.fldtf.core;
 
-import java.util.Arrays;
-
 /**
  * Where to draw face-filter sprites (glasses, moustache), from a scheme's eye, nose and mouth points.
  *
- * <p>Point groups come from the card: by NAME when the scheme names its points (mtfl5:
- * {@code left_eye, right_eye, nose_tip, left_mouth, right_mouth}); otherwise from {@link #TABLE},
- * keyed by scheme name, for schemes whose points are only numbered:
- * <pre>
- *   scheme  | eye A (mean)        | eye B (mean)        | nose tip | mouth corners
- *   ibug68  | 36-41 (image left)  | 42-47               | 30       | 48, 54
- *   wflw98  | 60-67, 96           | 68-75, 97           | 54       | 76, 82
- * </pre>
- * (0-based; iBUG 300-W and WFLW layouts, the same numbering as fld_tf/schemes.py.)
+ * <p>Point groups come from the card's {@code scheme.subset5} (fld_tf/schemes.py): for each MTFL
+ * point (image-left eye, image-right eye, nose tip, image-left and image-right mouth corner) the
+ * indices whose mean defines it, e.g. {@code (36..41), (42..47), (30), (48), (54)} for ibug68. No
+ * table here is keyed by a scheme name: a new scheme only needs its card.
  *
  * <p>Orientation comes from the face, not from the left/right labels: the eye line's direction is
  * chosen so that "up" (its normal, towards the eyes from the mouth) points from the mouth to the
@@ -27,13 +20,6 @@ public final class FaceFilterAnchors {
   public static final float MOUSTACHE_WIDTH_PER_MOUTH_WIDTH = 1.5f;
   /** Moustache centre: this fraction of the way from the nose tip to the mouth centre. */
   public static final float MOUSTACHE_POSITION = 0.55f;
-
-  /** The numbered-scheme table above. */
-  static final String[] TABLE_SCHEMES = {"ibug68", "wflw98"};
-  static final int[][][] TABLE = {
-      {range(36, 42), range(42, 48), {30}, {48}, {54}},
-      {concat(range(60, 68), 96), concat(range(68, 76), 97), {54}, {76}, {82}},
-  };
 
   /** A sprite placement: centre (pixels), rotation (radians, y down, clockwise positive), width. */
   public static final class Anchor {
@@ -55,54 +41,6 @@ public final class FaceFilterAnchors {
     }
   }
 
-  /** Index groups for the two eyes, the nose tip and the two mouth corners (each averaged). */
-  public static final class Groups {
-    final int[] eyeA;
-    final int[] eyeB;
-    final int[] nose;
-    final int[] mouthA;
-    final int[] mouthB;
-
-    Groups(int[] eyeA, int[] eyeB, int[] nose, int[] mouthA, int[] mouthB) {
-      this.eyeA = eyeA;
-      this.eyeB = eyeB;
-      this.nose = nose;
-      this.mouthA = mouthA;
-      this.mouthB = mouthB;
-    }
-
-    /** Groups by point name if the card names them, else from {@link #TABLE}; else an error. */
-    public static Groups forCard(ModelCard card) {
-      String[] names = {"left_eye", "right_eye", "nose_tip", "left_mouth", "right_mouth"};
-      int[] idx = new int[names.length];
-      boolean allNamed = true;
-      for (int i = 0; i < names.length; i++) {
-        idx[i] = card.indexOf(names[i]);
-        allNamed &= idx[i] >= 0;
-      }
-      if (allNamed) {
-        return new Groups(new int[] {idx[0]}, new int[] {idx[1]}, new int[] {idx[2]},
-            new int[] {idx[3]}, new int[] {idx[4]});
-      }
-      int t = Arrays.asList(TABLE_SCHEMES).indexOf(card.schemeName);
-      if (t < 0) {
-        throw new IllegalArgumentException("scheme \"" + card.schemeName + "\" names no points "
-            + String.join(", ", names) + " and has no index table (known: "
-            + String.join(", ", TABLE_SCHEMES) + ")");
-      }
-      int[][] g = TABLE[t];
-      for (int[] group : g) {
-        for (int i : group) {
-          if (i >= card.numPoints()) {
-            throw new IllegalArgumentException("scheme \"" + card.schemeName + "\" table uses point "
-                + i + " but the card has " + card.numPoints() + " points");
-          }
-        }
-      }
-      return new Groups(g[0], g[1], g[2], g[3], g[4]);
-    }
-  }
-
   public final Anchor glasses;
   public final Anchor moustache;
 
@@ -115,12 +53,13 @@ public final class FaceFilterAnchors {
    * @param points interleaved {@code x, y} in any frame (upright, display or view); the anchors are
    *     in the same frame
    */
-  public static FaceFilterAnchors compute(float[] points, Groups groups) {
-    float[] a = mean(points, groups.eyeA);
-    float[] b = mean(points, groups.eyeB);
-    float[] nose = mean(points, groups.nose);
-    float[] ma = mean(points, groups.mouthA);
-    float[] mb = mean(points, groups.mouthB);
+  public static FaceFilterAnchors compute(float[] points, Subset5 subset5) {
+    float[] five = subset5.apply(points);
+    float[] a = {five[0], five[1]};
+    float[] b = {five[2], five[3]};
+    float[] nose = {five[4], five[5]};
+    float[] ma = {five[6], five[7]};
+    float[] mb = {five[8], five[9]};
     float eyesX = (a[0] + b[0]) / 2, eyesY = (a[1] + b[1]) / 2;
     float mouthX = (ma[0] + mb[0]) / 2, mouthY = (ma[1] + mb[1]) / 2;
     // "Up" on the face: from the mouth centre to the eye centre.
@@ -148,26 +87,5 @@ public final class FaceFilterAnchors {
       dy = -dy;
     }
     return (float) Math.atan2(dy, dx);
-  }
-
-  private static float[] mean(float[] points, int[] group) {
-    float x = 0, y = 0;
-    for (int i : group) {
-      x += points[2 * i];
-      y += points[2 * i + 1];
-    }
-    return new float[] {x / group.length, y / group.length};
-  }
-
-  private static int[] range(int from, int to) {
-    int[] out = new int[to - from];
-    for (int i = 0; i < out.length; i++) out[i] = from + i;
-    return out;
-  }
-
-  private static int[] concat(int[] a, int b) {
-    int[] out = Arrays.copyOf(a, a.length + 1);
-    out[a.length] = b;
-    return out;
   }
 }

@@ -5,15 +5,16 @@ package dev.fldtf.core;
  * MediaPipe's landmark tracking does), from the detector's box otherwise.
  *
  * <p>The landmark crop uses the card's landmark rule, which training measured on real data, so it
- * does not depend on how a particular detector draws its boxes. The box crop uses the card's box
- * rule, whose numbers were measured on CUHK boxes; another detector's boxes can be rescaled with a
- * {@code boxScaleOverride} calibrated for that detector (see {@link #meanSideRatio()}).
+ * does not depend on how a particular detector draws its boxes. The box crop uses the detector's
+ * own box rule (the card's {@code crop.detectors}, measured for that detector by
+ * benchmarks/calibrate_blazeface.py), which maps its box to the landmark rule's square.
  *
- * <p>Our model has no face-presence score, so tracking is checked two ways: the detector still runs
- * every {@code redetectEvery} frames (a frame with no detection ends tracking; a detection whose
- * centre is outside the tracked crop restarts from that box), and a new landmark crop must stay
+ * <p>Our model has no face-presence score, so tracking is checked three ways: the detector still
+ * runs every {@code redetectEvery} frames (a frame with no detection ends tracking; a detection
+ * whose centre is outside the tracked crop restarts from that box); a new landmark crop must stay
  * within a factor {@link #MAX_SIDE_CHANGE} in size and move less than {@link #MAX_SHIFT} of the old
- * side, else tracking ends and the next frame is detected again.
+ * side; and the points must form a face ({@link FacePresence}, checked by {@link FaceLandmarker}).
+ * A failed check ends tracking and the next frame is detected again.
  *
  * <p>Call order per frame: {@link #needsDetection()}, run the detector if so, {@link #chooseCrop},
  * run the model on that crop, {@link #update}. Coordinates: upright frame (see {@link CameraFrame}).
@@ -23,21 +24,20 @@ public final class FaceTracker {
   public static final float MAX_SHIFT = 0.35f;
 
   private final ModelCard.Crop crop;
-  private final double boxScale;
+  private final ModelCard.BoxRule boxRule;
   private final int redetectEvery;
   private Square tracked;
   private int framesSinceDetection;
-  private double sideRatioSum;
-  private int sideRatioCount;
 
   /**
-   * @param boxScaleOverride side / box width for this app's detector, or {@code NaN} for the card's
+   * @param crop the card's crop rule (its landmark rule tracks)
+   * @param boxRule the detector's box rule
    * @param redetectEvery run the detector at least every this many frames while tracking (>= 1)
    */
-  public FaceTracker(ModelCard.Crop crop, double boxScaleOverride, int redetectEvery) {
+  public FaceTracker(ModelCard.Crop crop, ModelCard.BoxRule boxRule, int redetectEvery) {
     if (redetectEvery < 1) throw new IllegalArgumentException("redetectEvery must be >= 1");
     this.crop = crop;
-    this.boxScale = Double.isNaN(boxScaleOverride) ? crop.boxScale : boxScaleOverride;
+    this.boxRule = boxRule;
     this.redetectEvery = redetectEvery;
   }
 
@@ -66,16 +66,11 @@ public final class FaceTracker {
       tracked = null;
       return null;
     }
-    Square fromBox = box == null ? null
-        : CropRule.fromBox(box[0], box[1], box[2], box[3], boxScale, crop.boxShiftX, crop.boxShiftY);
+    Square fromBox = box == null ? null : CropRule.fromBox(box, boxRule);
     if (tracked == null) return fromBox;
-    if (fromBox != null) {
-      sideRatioSum += tracked.side / (box[2] - box[0]);
-      sideRatioCount++;
-      if (!tracked.contains(fromBox.cx, fromBox.cy)) {
-        tracked = null;
-        return fromBox;
-      }
+    if (fromBox != null && !tracked.contains(fromBox.cx, fromBox.cy)) {
+      tracked = null;
+      return fromBox;
     }
     return tracked;
   }
@@ -87,19 +82,18 @@ public final class FaceTracker {
    */
   public boolean update(float[] points, Square used) {
     Square next = CropRule.fromPoints(points, crop);
-    float ratio = next.side / used.side;
-    double shift = Math.hypot(next.cx - used.cx, next.cy - used.cy) / used.side;
-    boolean plausible = ratio < MAX_SIDE_CHANGE && ratio > 1 / MAX_SIDE_CHANGE && shift < MAX_SHIFT;
+    boolean plausible = plausibleStep(used, next);
     tracked = plausible ? next : null;
     return plausible;
   }
 
   /**
-   * Mean of (landmark-crop side / detector box width) over frames where both were known: the
-   * {@code boxScaleOverride} that makes this detector's box crops match the landmark crops.
-   * NaN before any such frame.
+   * Whether landmark square {@code next} can follow {@code used} (the same face): side within a
+   * factor {@link #MAX_SIDE_CHANGE}, centre moved less than {@link #MAX_SHIFT} of the old side.
    */
-  public double meanSideRatio() {
-    return sideRatioCount == 0 ? Double.NaN : sideRatioSum / sideRatioCount;
+  public static boolean plausibleStep(Square used, Square next) {
+    float ratio = next.side / used.side;
+    double shift = Math.hypot(next.cx - used.cx, next.cy - used.cy) / used.side;
+    return ratio < MAX_SIDE_CHANGE && ratio > 1 / MAX_SIDE_CHANGE && shift < MAX_SHIFT;
   }
 }

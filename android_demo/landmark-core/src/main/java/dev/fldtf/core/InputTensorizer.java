@@ -14,8 +14,13 @@ import java.nio.ByteOrder;
  * ({@code ProjectiveGenerator::bilinear_interpolation}) so that results match bit for bit; only the
  * 8 transform coefficients are computed in float64 first, as {@code geometry.sampling_matrix} does.
  *
- * <p>The result is {@code size x size x 3} RGB, row-major (HWC). uint8 models take the bytes, float
- * models the same 0..255 values as float32 (not normalised: normalisation is inside the model).
+ * <p>The image is any {@link ArgbImage}: packed pixels, or a camera plane read in place
+ * ({@link PlaneImage}), whose rotation and mirroring only change which buffer byte a pixel is read
+ * from, so the arithmetic, and the result, are those of the upright image.
+ *
+ * <p>The result is {@code size x size x 3} RGB, row-major (HWC). uint8 models take the bytes, int8
+ * models {@code pixel - 128}, float models the same 0..255 values as float32 (not normalised:
+ * normalisation is inside the model).
  */
 public final class InputTensorizer {
   private final int size;
@@ -64,16 +69,21 @@ public final class InputTensorizer {
    */
   public float[] sampleFloat(int[] argb, int width, int height, Square square) {
     float[] out = new float[size * size * 3];
-    sample(argb, width, height, square, out, null);
+    sample(ArgbImage.of(argb, width, height), square, out, null);
     return out;
   }
 
   /** Resamples and rounds the crop into {@code rgbOut} ({@code size * size * 3} uint8 values). */
   public void sampleRgb(int[] argb, int width, int height, Square square, byte[] rgbOut) {
+    sampleRgb(ArgbImage.of(argb, width, height), square, rgbOut);
+  }
+
+  /** Resamples and rounds the crop of any image (e.g. a camera plane in place) into {@code rgbOut}. */
+  public void sampleRgb(ArgbImage image, Square square, byte[] rgbOut) {
     if (rgbOut.length != size * size * 3) {
       throw new IllegalArgumentException("rgbOut must hold " + size * size * 3 + " bytes, got " + rgbOut.length);
     }
-    sample(argb, width, height, square, null, rgbOut);
+    sample(image, square, null, rgbOut);
   }
 
   /** The rounding every consumer must use: {@code floor(v + 0.5)} in float32, clipped to 0..255. */
@@ -87,28 +97,39 @@ public final class InputTensorizer {
     for (int i = 0; i < rgb.length; i++) out[i] = rgb[i] & 0xFF;
   }
 
+  /**
+   * uint8 RGB -> the bytes of an 8-bit input tensor: as they are for uint8, {@code pixel - 128} for
+   * int8 (its zero point -128, scale 1: the same real values). In place; returns {@code rgb}.
+   */
+  public byte[] toTensorBytes(byte[] rgb) {
+    if (inputType == ModelCard.InputType.FLOAT32) throw new IllegalStateException("a float32 input takes floats");
+    if (inputType == ModelCard.InputType.INT8) {
+      for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) ((rgb[i] & 0xFF) + ModelCard.InputType.INT8.zeroPoint);
+    }
+    return rgb;
+  }
+
   /** A direct, native-order buffer sized for this model's input (bytes for uint8, floats for float32). */
   public ByteBuffer newInputBuffer() {
     int elements = size * size * 3;
-    int bytes = inputType == ModelCard.InputType.UINT8 ? elements : 4 * elements;
+    int bytes = inputType.quantized() ? elements : 4 * elements;
     return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
   }
 
   /** Writes {@code rgb} into {@code out} in the card's input dtype (from position 0, then flips). */
   public void write(byte[] rgb, ByteBuffer out) {
-    out.clear();
+    Buffers.clear(out);
     if (inputType == ModelCard.InputType.UINT8) {
       out.put(rgb);
+    } else if (inputType == ModelCard.InputType.INT8) {
+      for (byte b : rgb) out.put((byte) ((b & 0xFF) + ModelCard.InputType.INT8.zeroPoint));
     } else {
       for (byte b : rgb) out.putFloat(b & 0xFF);
     }
-    out.flip();
+    Buffers.flip(out);
   }
 
-  private void sample(int[] argb, int width, int height, Square square, float[] floatOut, byte[] byteOut) {
-    if (argb.length < width * height) {
-      throw new IllegalArgumentException("argb holds " + argb.length + " pixels, expected " + width * height);
-    }
+  private void sample(ArgbImage image, Square square, float[] floatOut, byte[] byteOut) {
     float[] t = transform(square, size);
     float[] rgb = new float[3];
     int o = 0;
@@ -117,7 +138,7 @@ public final class InputTensorizer {
         // TF: (t0 * x_out + t1 * y_out + t2) / projection, with projection == 1 for an affine map.
         float x = t[0] * u + t[1] * v + t[2];
         float y = t[3] * u + t[4] * v + t[5];
-        bilinear(argb, width, height, x, y, rgb);
+        bilinear(image, x, y, rgb);
         for (int c = 0; c < 3; c++, o++) {
           if (floatOut != null) floatOut[o] = rgb[c];
           if (byteOut != null) byteOut[o] = (byte) toUint8(rgb[c]);
@@ -126,15 +147,15 @@ public final class InputTensorizer {
     }
   }
 
-  private static void bilinear(int[] argb, int width, int height, float x, float y, float[] rgb) {
+  private static void bilinear(ArgbImage image, float x, float y, float[] rgb) {
     float yFloor = (float) Math.floor(y);
     float xFloor = (float) Math.floor(x);
     float yCeil = yFloor + 1;
     float xCeil = xFloor + 1;
-    int p00 = read(argb, width, height, yFloor, xFloor);
-    int p01 = read(argb, width, height, yFloor, xCeil);
-    int p10 = read(argb, width, height, yCeil, xFloor);
-    int p11 = read(argb, width, height, yCeil, xCeil);
+    int p00 = read(image, yFloor, xFloor);
+    int p01 = read(image, yFloor, xCeil);
+    int p10 = read(image, yCeil, xFloor);
+    int p11 = read(image, yCeil, xCeil);
     for (int c = 0; c < 3; c++) {
       int shift = 16 - 8 * c; // R, G, B
       float f00 = (p00 >> shift) & 0xFF;
@@ -148,8 +169,8 @@ public final class InputTensorizer {
   }
 
   /** The pixel at integer coordinates, or 0 (black in every channel) outside the image. */
-  private static int read(int[] argb, int width, int height, float y, float x) {
-    if (!(y >= 0 && y < height && x >= 0 && x < width)) return 0;
-    return argb[(int) y * width + (int) x];
+  private static int read(ArgbImage image, float y, float x) {
+    if (!(y >= 0 && y < image.height() && x >= 0 && x < image.width())) return 0;
+    return image.argb((int) x, (int) y);
   }
 }

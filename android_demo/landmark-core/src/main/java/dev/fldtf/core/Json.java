@@ -69,6 +69,11 @@ public final class Json {
     throw typeError(path, "a string", value);
   }
 
+  public static boolean bool(Object value, String path) {
+    if (value instanceof Boolean) return (Boolean) value;
+    throw typeError(path, "true or false", value);
+  }
+
   public static double number(Object value, String path) {
     if (value instanceof Double) return (Double) value;
     throw typeError(path, "a number", value);

@@ -1,28 +1,73 @@
 package dev.fldtf.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON "model card" that export writes next to every {@code .tflite} (export/model_card.py).
+ * The JSON "model card" (fld_tf/model_card.py): embedded in every {@code .tflite} as the metadata
+ * entry {@value #METADATA_NAME} (read with {@link ModelFile}), and written beside it as
+ * {@code .json}.
  *
- * <p>The app never hard-codes input size, pixel dtype, point scheme or crop rule: they all come
- * from here. Extra keys are ignored; the keys the core depends on are checked, and a card that
- * asks for something the core does not implement (another resampling, layout or rounding) is
- * rejected with a message naming the key, rather than silently mis-read.
+ * <p>The app never hard-codes input size, pixel dtype, point scheme, contours, the 5-point subset
+ * or the crop rule: they all come from here. Extra keys are ignored; the keys the core depends on
+ * are checked, and a card that asks for something the core does not implement (another resampling,
+ * layout, rounding, pixel range, normalisation or input quantization) is rejected with a message
+ * naming the key, rather than silently mis-read. {@link #checkInputTensor} and
+ * {@link #checkOutputTensor} compare the model's own tensors with the card, because LiteRT's buffer
+ * writes are raw copies: a mismatch would give garbage points, not an error.
  */
 public final class ModelCard {
   public static final String FORMAT = "fld-tf-model-card";
   public static final int SUPPORTED_VERSION = 1;
+  /** Name of the TFLite metadata entry holding the card (fld_tf/model_card.py METADATA_NAME). */
+  public static final String METADATA_NAME = "fld_tf_model_card";
+  /** The only normalisation the core implements: the model takes raw pixels. */
+  public static final String NORMALIZATION = "inside the model";
 
   /** Element type of the model input tensor. */
   public enum InputType {
-    /** Raw 0..255 bytes (the int8 model: quantisation is inside the model). */
-    UINT8,
+    /** Raw 0..255 bytes: quantization scale 1, zero point 0 (the int8 model's uint8 input). */
+    UINT8("uint8", 0),
+    /** Pixel - 128 as a signed byte: quantization scale 1, zero point -128. */
+    INT8("int8", -128),
     /** 0..255 as float32, NOT normalised (normalisation is inside the model). */
-    FLOAT32
+    FLOAT32("float32", 0);
+
+    /** numpy's spelling, as in the card's {@code input.dtype}. */
+    public final String dtype;
+    /** The quantization zero point that makes the stored value {@code pixel + zeroPoint}. */
+    public final int zeroPoint;
+
+    InputType(String dtype, int zeroPoint) {
+      this.dtype = dtype;
+      this.zeroPoint = zeroPoint;
+    }
+
+    public boolean quantized() {
+      return this != FLOAT32;
+    }
+  }
+
+  /** A detector's box rule: side = {@code scale} x box width, centre = box centre + shift x width. */
+  public static final class BoxRule {
+    public final double scale;
+    public final double shiftX;
+    public final double shiftY;
+
+    public BoxRule(double scale, double shiftX, double shiftY) {
+      this.scale = scale;
+      this.shiftX = shiftX;
+      this.shiftY = shiftY;
+    }
+
+    @Override
+    public String toString() {
+      return "BoxRule(scale=" + scale + ", shift=[" + shiftX + ", " + shiftY + "])";
+    }
   }
 
   /** The crop rule's numbers (see {@link CropRule}). */
@@ -34,15 +79,33 @@ public final class ModelCard {
     public final double boxScale;
     public final double boxShiftX;
     public final double boxShiftY;
+    /** {@code crop.detectors}: detector name -> its own box rule (fld_tf.detect.BOX_RULES). */
+    public final Map<String, BoxRule> detectors;
 
     public Crop(double landmarkScale, double landmarkShiftX, double landmarkShiftY,
                 double boxScale, double boxShiftX, double boxShiftY) {
+      this(landmarkScale, landmarkShiftX, landmarkShiftY, boxScale, boxShiftX, boxShiftY, Collections.emptyMap());
+    }
+
+    public Crop(double landmarkScale, double landmarkShiftX, double landmarkShiftY,
+                double boxScale, double boxShiftX, double boxShiftY, Map<String, BoxRule> detectors) {
       this.landmarkScale = landmarkScale;
       this.landmarkShiftX = landmarkShiftX;
       this.landmarkShiftY = landmarkShiftY;
       this.boxScale = boxScale;
       this.boxShiftX = boxShiftX;
       this.boxShiftY = boxShiftY;
+      this.detectors = Collections.unmodifiableMap(new LinkedHashMap<>(detectors));
+    }
+
+    /** The box rule the card measured for the training boxes ({@code box_scale}, {@code box_shift}). */
+    public BoxRule datasetBoxRule() {
+      return new BoxRule(boxScale, boxShiftX, boxShiftY);
+    }
+
+    /** {@code detector}'s box rule from {@code crop.detectors}, or null when the card has none for it. */
+    public BoxRule detectorRule(String detector) {
+      return detectors.get(detector);
     }
   }
 
@@ -63,10 +126,20 @@ public final class ModelCard {
   public final InputType inputType;
   public final String schemeName;
   public final List<String> pointNames;
+  /** {@code scheme.contours}: what to draw between points (empty for sparse schemes). */
+  public final List<Contour> contours;
+  /** The output tensor's shape, as the card states it. */
+  private final int[] outputShape;
+  /**
+   * {@code scheme.subset5}: per MTFL point (image-left eye, image-right eye, nose tip, image-left
+   * and image-right mouth corner), the indices whose mean gives it; null when the card has none.
+   */
+  private final int[][] subset5;
   public final Crop crop;
 
-  private ModelCard(String name, String variant, String modelFile, int inputSize,
-                    InputType inputType, String schemeName, List<String> pointNames, Crop crop) {
+  private ModelCard(String name, String variant, String modelFile, int inputSize, InputType inputType,
+                    String schemeName, List<String> pointNames, List<Contour> contours, int[][] subset5,
+                    int[] outputShape, Crop crop) {
     this.name = name;
     this.variant = variant;
     this.modelFile = modelFile;
@@ -74,6 +147,9 @@ public final class ModelCard {
     this.inputType = inputType;
     this.schemeName = schemeName;
     this.pointNames = pointNames;
+    this.contours = contours;
+    this.subset5 = subset5;
+    this.outputShape = outputShape;
     this.crop = crop;
   }
 
@@ -84,6 +160,43 @@ public final class ModelCard {
   /** Index of the point called {@code pointName}, or -1. */
   public int indexOf(String pointName) {
     return pointNames.indexOf(pointName);
+  }
+
+  /** {@code scheme.subset5} (a deep copy), or null when the card has none. */
+  public int[][] subset5() {
+    if (subset5 == null) return null;
+    int[][] out = new int[subset5.length][];
+    for (int i = 0; i < out.length; i++) out[i] = subset5[i].clone();
+    return out;
+  }
+
+  /**
+   * Fails unless the model's input tensor is what this card describes (and what the core writes).
+   *
+   * @param type element type as numpy spells it ({@code "uint8"}, {@code "int8"}, {@code "float32"})
+   * @param shape the tensor's shape
+   * @param scale its quantization scale (0 when not quantized)
+   * @param zeroPoint its quantization zero point
+   * @param source the model's name, for the message
+   */
+  public void checkInputTensor(String type, int[] shape, float scale, long zeroPoint, String source) {
+    int[] want = {1, inputSize, inputSize, 3};
+    if (!inputType.dtype.equals(type) || !Arrays.equals(want, shape)) {
+      throw new CardException(source + ": the model's input tensor is " + type + " " + format(shape)
+          + ", but its card says " + inputType.dtype + " " + format(want), null);
+    }
+    if (inputType.quantized() && !(scale == 1f && zeroPoint == inputType.zeroPoint)) {
+      throw new CardException(source + ": the model's " + type + " input has quantization scale " + scale
+          + ", zero point " + zeroPoint + "; raw 0..255 pixels need scale 1, zero point " + inputType.zeroPoint, null);
+    }
+  }
+
+  /** Fails unless the model's output tensor holds the card's {@code 2K} float32 values. */
+  public void checkOutputTensor(String type, int[] shape, String source) {
+    if (!"float32".equals(type) || !Arrays.equals(outputShape, shape)) {
+      throw new CardException(source + ": the model's output tensor is " + type + " " + format(shape)
+          + ", but its card says float32 " + format(outputShape) + " (" + numPoints() + " points)", null);
+    }
   }
 
   /**
@@ -118,14 +231,7 @@ public final class ModelCard {
     Map<String, Object> input = Json.object(Json.required(card, "input", ""), "input");
     int size = parseInputShape(input);
     InputType inputType = parseInputType(input);
-    expectIfPresent(input, "input", "layout", "NHWC");
-    expectIfPresent(input, "input", "color_order", "RGB");
-    if (input.containsKey("pixel_range")) {
-      int[] range = ints(input.get("pixel_range"), "input.pixel_range");
-      if (range.length != 2 || range[0] != 0 || range[1] != 255) {
-        throw new IllegalArgumentException("input.pixel_range must be [0, 255]");
-      }
-    }
+    checkPixels(input, inputType);
 
     Map<String, Object> scheme = Json.object(Json.required(card, "scheme", ""), "scheme");
     String schemeName = Json.string(Json.required(scheme, "name", "scheme"), "scheme.name");
@@ -137,10 +243,67 @@ public final class ModelCard {
           + pointNames.size() + " point_names");
     }
 
+    int k = pointNames.size();
+    List<Contour> contours = scheme.containsKey("contours")
+        ? Contour.parseAll(scheme.get("contours"), k, "scheme.contours") : Collections.emptyList();
+    int[][] subset5 = parseSubset5(scheme, k);
+
     Map<String, Object> output = Json.object(Json.required(card, "output", ""), "output");
-    checkOutput(output, pointNames.size());
+    int[] outputShape = checkOutput(output, k);
     Crop crop = parseCrop(Json.object(Json.required(card, "crop", ""), "crop"));
-    return new ModelCard(name, variant, modelFile, size, inputType, schemeName, pointNames, crop);
+    return new ModelCard(name, variant, modelFile, size, inputType, schemeName, pointNames, contours, subset5,
+        outputShape, crop);
+  }
+
+  /**
+   * {@code scheme.subset5}: 5 non-empty groups of point indices. A card without it gets the identity
+   * for a 5-point scheme (as fld_tf.model_card.scheme_of does) and null otherwise.
+   */
+  private static int[][] parseSubset5(Map<String, Object> scheme, int numPoints) {
+    if (!scheme.containsKey("subset5")) {
+      return numPoints == 5 ? new int[][] {{0}, {1}, {2}, {3}, {4}} : null;
+    }
+    List<Object> groups = Json.array(scheme.get("subset5"), "scheme.subset5");
+    if (groups.size() != 5) {
+      throw new IllegalArgumentException("scheme.subset5 must hold 5 groups (eyes, nose tip, mouth corners), got "
+          + groups.size());
+    }
+    int[][] out = new int[5][];
+    for (int i = 0; i < 5; i++) {
+      out[i] = indices(groups.get(i), numPoints, "scheme.subset5[" + i + "]");
+      if (out[i].length == 0) throw new IllegalArgumentException("scheme.subset5[" + i + "] is empty");
+    }
+    return out;
+  }
+
+  /** Pixel format keys: the core feeds raw 0..255 RGB, so anything else is refused, naming the key. */
+  private static void checkPixels(Map<String, Object> input, InputType inputType) {
+    expectIfPresent(input, "input", "layout", "NHWC");
+    expectIfPresent(input, "input", "color_order", "RGB");
+    expectIfPresent(input, "input", "normalization", NORMALIZATION);
+    if (input.containsKey("pixel_range")) {
+      int[] range = ints(input.get("pixel_range"), "input.pixel_range");
+      if (range.length != 2 || range[0] != 0 || range[1] != 255) {
+        throw new IllegalArgumentException("input.pixel_range must be [0, 255], got " + format(range));
+      }
+    }
+    if (!input.containsKey("quantization")) {
+      if (inputType == InputType.INT8) {
+        throw new IllegalArgumentException("input.quantization is missing; an int8 input needs its scale and zero_point");
+      }
+      return; // uint8 without it: older cards; the model's own tensor is checked by checkInputTensor
+    }
+    Map<String, Object> q = Json.object(input.get("quantization"), "input.quantization");
+    if (!inputType.quantized()) {
+      throw new IllegalArgumentException("input.quantization is given, but input.dtype is float32");
+    }
+    double scale = Json.number(Json.required(q, "scale", "input.quantization"), "input.quantization.scale");
+    int zeroPoint = Json.integer(Json.required(q, "zero_point", "input.quantization"), "input.quantization.zero_point");
+    if (scale != 1 || zeroPoint != inputType.zeroPoint) {
+      throw new IllegalArgumentException("input.quantization is scale " + scale + ", zero_point " + zeroPoint
+          + "; the core feeds raw 0..255 pixels, which a " + inputType.dtype + " input holds only with scale 1, "
+          + "zero_point " + inputType.zeroPoint);
+    }
   }
 
   private static int parseInputShape(Map<String, Object> input) {
@@ -156,15 +319,17 @@ public final class ModelCard {
     switch (dtype) {
       case "uint8":
         return InputType.UINT8;
+      case "int8":
+        return InputType.INT8;
       case "float32":
         return InputType.FLOAT32;
       default:
         throw new IllegalArgumentException("input.dtype \"" + dtype
-            + "\" is not supported; expected \"uint8\" or \"float32\"");
+            + "\" is not supported; expected \"uint8\", \"int8\" or \"float32\"");
     }
   }
 
-  private static void checkOutput(Map<String, Object> output, int numPoints) {
+  private static int[] checkOutput(Map<String, Object> output, int numPoints) {
     int[] shape = ints(Json.required(output, "shape", "output"), "output.shape");
     int total = 1;
     for (int d : shape) total *= d;
@@ -175,6 +340,7 @@ public final class ModelCard {
     expectIfPresent(output, "output", "dtype", "float32");
     expectIfPresent(output, "output", "layout", "xy_interleaved");
     expectIfPresent(output, "output", "space", "crop_normalized");
+    return shape;
   }
 
   private static Crop parseCrop(Map<String, Object> crop) {
@@ -188,7 +354,28 @@ public final class ModelCard {
     double[] boxShift = pair(Json.required(crop, "box_shift", "crop"), "crop.box_shift");
     double landmarkScale = positive(Json.required(crop, "landmark_scale", "crop"), "crop.landmark_scale");
     double boxScale = positive(Json.required(crop, "box_scale", "crop"), "crop.box_scale");
-    return new Crop(landmarkScale, landmarkShift[0], landmarkShift[1], boxScale, boxShift[0], boxShift[1]);
+    Map<String, BoxRule> detectors = new LinkedHashMap<>();
+    if (crop.containsKey("detectors")) {
+      for (Map.Entry<String, Object> e : Json.object(crop.get("detectors"), "crop.detectors").entrySet()) {
+        String at = "crop.detectors." + e.getKey();
+        Map<String, Object> rule = Json.object(e.getValue(), at);
+        double[] shift = pair(Json.required(rule, "box_shift", at), at + ".box_shift");
+        detectors.put(e.getKey(), new BoxRule(positive(Json.required(rule, "box_scale", at), at + ".box_scale"),
+            shift[0], shift[1]));
+      }
+    }
+    return new Crop(landmarkScale, landmarkShift[0], landmarkShift[1], boxScale, boxShift[0], boxShift[1], detectors);
+  }
+
+  /** A list of point indices, each in {@code [0, numPoints)}. */
+  static int[] indices(Object value, int numPoints, String path) {
+    int[] out = ints(value, path);
+    for (int i : out) {
+      if (i < 0 || i >= numPoints) {
+        throw new IllegalArgumentException(path + " names point " + i + ", but the scheme has " + numPoints + " points");
+      }
+    }
+    return out;
   }
 
   private static void expectIfPresent(Map<String, Object> obj, String path, String key, String expected) {

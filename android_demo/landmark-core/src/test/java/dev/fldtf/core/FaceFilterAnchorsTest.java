@@ -1,7 +1,6 @@
 package dev.fldtf.core;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import org.junit.Test;
@@ -10,8 +9,8 @@ public class FaceFilterAnchorsTest {
   // mtfl5: left_eye, right_eye, nose_tip, left_mouth, right_mouth.
   private static final float[] FACE = {40, 50, 60, 50, 50, 60, 42, 70, 58, 70};
 
-  private static FaceFilterAnchors.Groups mtfl5() {
-    return FaceFilterAnchors.Groups.forCard(TestFiles.sampleCard());
+  private static Subset5 mtfl5() {
+    return Subset5.forCard(TestFiles.sampleCard());
   }
 
   @Test
@@ -46,12 +45,9 @@ public class FaceFilterAnchorsTest {
   }
 
   @Test
-  public void numberedSchemesUseTheIndexTable() {
-    String card68 = TestFiles.resource("cards/mtfl5_int8.json")
-        .replace("\"name\": \"mtfl5\", \"num_points\": 5", "\"name\": \"ibug68\", \"num_points\": 68")
-        .replace("[\"left_eye\", \"right_eye\", \"nose_tip\", \"left_mouth\", \"right_mouth\"]", pointNames(68))
-        .replace("[1, 10]", "[1, 136]");
-    FaceFilterAnchors.Groups groups = FaceFilterAnchors.Groups.forCard(ModelCard.parse(card68, "ibug68"));
+  public void a68PointCardPlacesTheFilterFromItsSubset5() {
+    // cards/ibug68_int8.json comes from fld_tf.schemes: eyes 36-41 and 42-47, nose tip 30, mouth 48 and 54.
+    Subset5 groups = Subset5.forCard(TestFiles.ibug68Card());
     float[] points = new float[136];
     for (int i = 36; i < 42; i++) points[2 * i] = 30 + (i - 36); // eye A: x 30..35, mean 32.5
     for (int i = 42; i < 48; i++) points[2 * i] = 60 + (i - 42); // eye B: x 60..65, mean 62.5
@@ -59,41 +55,23 @@ public class FaceFilterAnchorsTest {
     points[2 * 30] = 47; points[2 * 30 + 1] = 55;                // nose tip
     points[2 * 48] = 35; points[2 * 48 + 1] = 70;                // mouth corners
     points[2 * 54] = 59; points[2 * 54 + 1] = 70;
+    points[2 * 51] = 1000; points[2 * 51 + 1] = -1000;           // a lip point: not used
     FaceFilterAnchors a = FaceFilterAnchors.compute(points, groups);
     assertAnchor(a.glasses, 47.5f, 40, 0, 2.1f * 30);
     assertAnchor(a.moustache, 47, 55 + 0.55f * 15, 0, 1.5f * 24);
   }
 
   @Test
-  public void unknownNumberedSchemeIsAClearError() {
-    String card = TestFiles.resource("cards/mtfl5_int8.json")
-        .replace("\"name\": \"mtfl5\"", "\"name\": \"custom5\"").replace("\"nose_tip\"", "\"nose\"");
+  public void aCardWithoutSubset5IsAClearError() {
+    String card = TestFiles.resource("cards/ibug68_int8.json")
+        .replaceAll("\"subset5\": \\[[^\"]*\\]\\s*\\]", "\"other\": 0");
     try {
-      FaceFilterAnchors.Groups.forCard(ModelCard.parse(card, "custom"));
+      Subset5.forCard(ModelCard.parse(card, "custom"));
       fail();
     } catch (IllegalArgumentException e) {
-      assertTrue(e.getMessage(), e.getMessage().contains("scheme \"custom5\""));
-      assertTrue(e.getMessage(), e.getMessage().contains("known: ibug68, wflw98"));
+      assertEquals("model card mnv2-a050-ibug68-96 (68 points) has no scheme.subset5, so eyes, nose and mouth "
+          + "cannot be found", e.getMessage());
     }
-  }
-
-  @Test
-  public void contourTablesFitTheirSchemes() {
-    assertEquals(0, Contours.forScheme("mtfl5").length);
-    for (String scheme : new String[] {"ibug68", "wflw98"}) {
-      int n = scheme.equals("ibug68") ? 68 : 98;
-      for (int[] line : Contours.forScheme(scheme)) {
-        for (int i : line) assertTrue(scheme + " index " + i, i >= 0 && i < n);
-      }
-    }
-    int[][] wflw = FaceFilterAnchors.TABLE[1];
-    for (int[] group : wflw) for (int i : group) assertTrue(i < 98);
-  }
-
-  static String pointNames(int n) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : ", ").append("\"p").append(i).append('"');
-    return sb.append(']').toString();
   }
 
   private static void assertAnchor(FaceFilterAnchors.Anchor a, float x, float y, float angle, float width) {

@@ -16,7 +16,7 @@ public class FaceTrackerTest {
 
   @Test
   public void detectsFirstThenTracksFromLandmarks() {
-    FaceTracker t = new FaceTracker(CROP, Double.NaN, 5);
+    FaceTracker t = new FaceTracker(CROP, CROP.datasetBoxRule(), 5);
     assertTrue(t.needsDetection());
     Square first = t.chooseCrop(BOX, true);
     assertEquals(CropRule.fromBox(BOX, CROP), first);
@@ -28,7 +28,7 @@ public class FaceTrackerTest {
 
   @Test
   public void redetectsEveryNFramesAndStopsWhenTheFaceIsGone() {
-    FaceTracker t = new FaceTracker(CROP, Double.NaN, 3);
+    FaceTracker t = new FaceTracker(CROP, CROP.datasetBoxRule(), 3);
     t.update(POINTS, t.chooseCrop(BOX, true));   // frame 0: detected
     assertFalse(t.needsDetection());
     t.update(POINTS, t.chooseCrop(null, false)); // frame 1: tracked
@@ -41,7 +41,7 @@ public class FaceTrackerTest {
 
   @Test
   public void aDetectionOutsideTheTrackedCropRestartsFromTheBox() {
-    FaceTracker t = new FaceTracker(CROP, Double.NaN, 1);
+    FaceTracker t = new FaceTracker(CROP, CROP.datasetBoxRule(), 1);
     t.update(POINTS, t.chooseCrop(BOX, true));
     float[] elsewhere = {400, 20, 500, 140};
     assertEquals(CropRule.fromBox(elsewhere, CROP), t.chooseCrop(elsewhere, true));
@@ -50,7 +50,7 @@ public class FaceTrackerTest {
 
   @Test
   public void implausibleLandmarksEndTracking() {
-    FaceTracker t = new FaceTracker(CROP, Double.NaN, 5);
+    FaceTracker t = new FaceTracker(CROP, CROP.datasetBoxRule(), 5);
     Square used = t.chooseCrop(BOX, true);
     float[] collapsed = {60, 80, 61, 80, 60, 81, 61, 81, 60.5f, 80.5f}; // extent 1 -> side 2.87
     assertFalse(t.update(collapsed, used));
@@ -58,18 +58,20 @@ public class FaceTrackerTest {
   }
 
   @Test
-  public void boxScaleOverrideReplacesTheCardsScaleOnly() {
-    FaceTracker t = new FaceTracker(CROP, 2.0, 5);
-    Square s = t.chooseCrop(BOX, true);
-    assertEquals(CropRule.fromBox(10, 20, 110, 140, 2.0, CROP.boxShiftX, CROP.boxShiftY), s);
+  public void theDetectorsOwnBoxRuleIsUsed() {
+    ModelCard.BoxRule blaze = new ModelCard.BoxRule(2.0, -0.1, 0.2);
+    FaceTracker t = new FaceTracker(CROP, blaze, 5);
+    // side 2 x 100, centre (60 - 10, 80 + 20)
+    assertEquals(new Square(50f, 100f, 200f), t.chooseCrop(BOX, true));
   }
 
   @Test
-  public void measuresTheDetectorCalibrationRatio() {
-    FaceTracker t = new FaceTracker(CROP, Double.NaN, 1);
-    assertTrue(Double.isNaN(t.meanSideRatio()));
-    t.update(POINTS, t.chooseCrop(BOX, true));
-    t.chooseCrop(BOX, true); // tracked side 114.8 vs box width 100
-    assertEquals(1.148, t.meanSideRatio(), 1e-5);
+  public void plausibleStepLimits() {
+    Square used = new Square(100, 100, 100);
+    assertTrue(FaceTracker.plausibleStep(used, new Square(100, 100, 149)));
+    assertFalse(FaceTracker.plausibleStep(used, new Square(100, 100, 151)));
+    assertFalse(FaceTracker.plausibleStep(used, new Square(100, 100, 66)));
+    assertTrue(FaceTracker.plausibleStep(used, new Square(134, 100, 100)));
+    assertFalse(FaceTracker.plausibleStep(used, new Square(100, 136, 100)));
   }
 }

@@ -9,19 +9,27 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.Assume;
 import org.junit.Test;
 
 /**
  * The Java core against golden vectors from the Python pipeline ({@code python -m export.golden}):
  * the uint8 model input must match (a value may differ by 1 where float rounding of the sampling
  * position differs, on at most {@link #MAX_OFF_BY_ONE_FRACTION} of the values; the count is
- * reported), and decoded points must match within {@link #POINT_TOLERANCE_PX}.
+ * reported), also when sampled straight from a camera plane in every rotation; decoded points must
+ * match within {@link #POINT_TOLERANCE_PX}; and the real faces must pass the face check.
  *
  * <p>Folder: system property {@code fldtf.golden.dir}, else {@code golden/} on the test classpath
- * ({@code src/test/resources/golden}). An empty or missing folder FAILS: no silent pass.
+ * ({@code src/test/resources/golden}, git-ignored: the vectors hold decoded dataset pixels). With no
+ * vectors there the test is SKIPPED with the command that writes them, unless
+ * {@code -Dfldtf.golden.required=true} (what CI's tests/test_android_core.py and
+ * {@code run_tests.sh} with {@code GOLDEN_DIR} set use): then it fails, never a silent pass.
  */
 public class GoldenParityTest {
   static final String PROPERTY = "fldtf.golden.dir";
+  static final String REQUIRED_PROPERTY = "fldtf.golden.required";
+  static final String HOW_TO = "python -m export.golden models/mnv2-a050-mtfl5-96.int8.tflite"
+      + " --out android_demo/landmark-core/src/test/resources/golden (needs the MTFL data: --data-root or $FLD_DATA)";
   static final double MAX_OFF_BY_ONE_FRACTION = 0.01;
   static final float POINT_TOLERANCE_PX = 1e-3f;
 
@@ -50,8 +58,11 @@ public class GoldenParityTest {
       }
     }
     if (goldens.isEmpty()) {
-      fail("no golden vectors in " + dir.getAbsolutePath() + " (folder missing, or no <name>.json besides"
-          + " the card): run `python -m export.golden` to write them, or set -D" + PROPERTY + "=DIR");
+      String message = "no golden vectors in " + dir.getAbsolutePath() + " (folder missing, or no <name>.json"
+          + " besides the card); write them with: " + HOW_TO + ", or set -D" + PROPERTY + "=DIR";
+      if (Boolean.getBoolean(REQUIRED_PROPERTY)) fail(message);
+      System.out.println("GoldenParityTest SKIPPED: " + message);
+      Assume.assumeTrue(message, false);
     }
     List<String> failures = new ArrayList<>();
     for (File f : goldens) {
@@ -83,9 +94,50 @@ public class GoldenParityTest {
     }
 
     String input = compareInput(g, card, size, failures);
+    String planes = comparePlanes(g, card, size, failures);
     String points = comparePoints(g, size, failures);
-    System.out.println("golden " + g.name + ": " + input + "; " + points);
+    String face = checkFace(g, card, size, failures);
+    System.out.println("golden " + g.name + ": " + input + "; " + points + "; " + planes + "; " + face);
     return failures;
+  }
+
+  /**
+   * The same input sampled straight from camera planes holding the golden image in each rotation,
+   * mirrored or not, with padded rows: must equal the packed-pixel sampling exactly.
+   */
+  private static String comparePlanes(GoldenVector g, ModelCard card, int size, List<String> failures) {
+    InputTensorizer tensorizer = new InputTensorizer(size, card.inputType);
+    byte[] packed = tensorizer.newRgb();
+    tensorizer.sampleRgb(g.argb, g.width, g.height, g.square, packed);
+    byte[] fromPlane = tensorizer.newRgb();
+    int frames = 0;
+    for (int rotation : new int[] {0, 90, 180, 270}) {
+      for (boolean mirrored : new boolean[] {false, true}) {
+        CameraFrame frame = PlaneImageTest.frame(g.width, g.height, rotation, mirrored);
+        int stride = frame.bufferWidth * 4 + 16;
+        PlaneImage plane = new PlaneImage(PlaneImageTest.sensorPlane(g.argb, frame, stride, false), stride, 4,
+            frame, false);
+        tensorizer.sampleRgb(plane, g.square, fromPlane);
+        if (!Arrays.equals(packed, fromPlane)) {
+          failures.add(g.name + ": sampling a camera plane (rotation " + rotation + ", mirrored " + mirrored
+              + ") differs from sampling the image");
+        }
+        frames++;
+      }
+    }
+    return frames + " camera planes equal";
+  }
+
+  /** The face check on the annotated points and on the model's points: both are real faces. */
+  private static String checkFace(GoldenVector g, ModelCard card, int size, List<String> failures) {
+    Subset5 subset5 = Subset5.forCard(card);
+    String model = FacePresence.check(LandmarkDecoder.decode(g.modelOutput, g.square, size), subset5);
+    if (model != null) failures.add(g.name + ": the model's points fail the face check: " + model);
+    if (g.json.containsKey("ground_truth")) {
+      String truth = FacePresence.check(GoldenVector.floats(g.json.get("ground_truth"), "ground_truth"), subset5);
+      if (truth != null) failures.add(g.name + ": the annotated points fail the face check: " + truth);
+    }
+    return "face check " + (model == null ? "passed" : "FAILED");
   }
 
   /** The uint8 model input, value by value; returns a summary. */

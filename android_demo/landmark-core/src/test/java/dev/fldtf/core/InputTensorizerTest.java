@@ -125,4 +125,17 @@ public class InputTensorizerTest {
     InputTensorizer.toFloats(rgb, floats);
     assertArrayEquals(new float[] {0f, 10f, 255f}, floats, 0f);
   }
+
+  @Test
+  public void int8InputsHoldPixelMinus128() {
+    byte[] rgb = {0, 10, (byte) 255};
+    InputTensorizer i8 = new InputTensorizer(1, ModelCard.InputType.INT8);
+    ByteBuffer b = i8.newInputBuffer();
+    i8.write(rgb, b);
+    assertEquals(3, b.remaining());
+    assertArrayEquals(new byte[] {-128, -118, 127}, new byte[] {b.get(0), b.get(1), b.get(2)});
+    assertArrayEquals(new byte[] {-128, -118, 127}, i8.toTensorBytes(rgb.clone()));
+    InputTensorizer u8 = new InputTensorizer(1, ModelCard.InputType.UINT8);
+    assertArrayEquals(rgb, u8.toTensorBytes(rgb.clone()));
+  }
 }

@@ -1,0 +1,182 @@
+"""The shipped models (`models/*.tflite`) through the parity gate, run as a user runs it: their NME on a
+fixed list is pinned, the CED data and plot say what the errors say, and the gate's card checks catch a
+model that does not do what its card says."""
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from export import card_checks, parity
+from fld_tf import model_card, runtime
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = os.path.join(REPO, "models")
+NAME = "mnv2-a050-mtfl5-96"
+LIST_LINES = 300
+# NME (%) of the shipped files on the first 300 AFLW test faces (testing.txt), measured with
+# `python -m export.parity models --list <those lines>` on x86_64 (XNNPACK). A re-export, a changed
+# crop, pipeline or runtime moves them by more than the tolerance.
+PINNED = {"float32": 6.7946, "int8": 6.8589}
+FAILURE_PERCENT = {"float32": 10.6667, "int8": 11.6667}  # faces above 10% NME: 32 and 35 of 300
+TOLERANCE_PP = 0.02
+LINE_COLORS = {"float32": (31, 119, 180), "int8": (255, 127, 14)}  # matplotlib's C0, C1 (RGB)
+
+
+@pytest.fixture(scope="module")
+def aflw300(tmp_path_factory, mtfl_root):
+    folder = tmp_path_factory.mktemp("shipped")
+    with open(os.path.join(mtfl_root, "testing.txt"), encoding="utf-8") as f:
+        lines = [line for line in f if line.strip()][:LIST_LINES]
+    (folder / "aflw300.txt").write_text("".join(lines))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def shipped_gate(aflw300, mtfl_root):
+    """`python -m export.parity models/ ...` in a subprocess, from another folder; its output folder."""
+    out = aflw300 / "report"
+    cmd = [sys.executable, "-m", "export.parity", MODELS, "--list", str(aflw300 / "aflw300.txt"),
+           "--list-name", "aflw300", "--data-root", mtfl_root, "--image-root", mtfl_root, "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(cmd, cwd=str(aflw300), env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "parity: every check of target 'android-arm64' passed" in result.stdout
+    with open(out / "parity.json", encoding="utf-8") as f:
+        return out, json.load(f)
+
+
+def test_shipped_nme_is_pinned(shipped_gate):
+    _, report = shipped_gate
+    assert report["failures"] == [] and report["list"]["count"] == LIST_LINES
+    for variant, nme in PINNED.items():
+        m = report["variants"][variant]["metrics"]
+        assert m["count"] == LIST_LINES
+        assert abs(m["nme_percent"] - nme) <= TOLERANCE_PP, (variant, m["nme_percent"])
+        assert m["failure_rate_percent"] == pytest.approx(FAILURE_PERCENT[variant], abs=1e-3)
+        checks = report["variants"][variant]["card_checks"]
+        assert checks["flip_asymmetry"] <= checks["flip_tolerance"]
+        assert report["variants"][variant]["card_problems"] == []
+
+
+def test_ced_data_is_a_cumulative_distribution_matching_the_metrics(shipped_gate):
+    _, report = shipped_gate
+    ced = report["ced"]
+    x = np.array(ced["x_percent"])
+    assert ced["threshold_percent"] == 10 and len(x) == parity.CED_STEPS
+    np.testing.assert_allclose(x, np.linspace(0, 10, parity.CED_STEPS), atol=1e-9)
+    for variant, values in ced["fraction"].items():
+        y = np.array(values)
+        m = report["variants"][variant]["metrics"]
+        assert np.all(np.diff(y) >= 0) and y[0] == 0 and 0 < y[-1] <= 1
+        # CED(10%) counts faces at or below 10%; the failure rate those above it
+        assert y[-1] == pytest.approx(1 - m["failure_rate_percent"] / 100, abs=1e-6)
+        # the area under the sampled curve is the exact AUC up to one grid step
+        area = float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)) / 10)
+        assert abs(area - m["auc_at_10"]) <= 1 / (parity.CED_STEPS - 1), (variant, area, m["auc_at_10"])
+        # half the faces are at or below the median error: the curve crosses 0.5 near the NME (skewed above it)
+        assert x[np.searchsorted(y, 0.5)] < m["nme_percent"]
+
+
+def _axes_box(image):
+    """`(top, bottom, left, right)` pixel rows/columns of the plot's black axes frame."""
+    dark = image.max(axis=2) < 60
+    rows = np.where(dark.mean(axis=1) > 0.5)[0]
+    cols = np.where(dark.mean(axis=0) > 0.5)[0]
+    assert len(rows) >= 2 and len(cols) >= 2, "no axes frame found"
+    return rows.min(), rows.max(), cols.min(), cols.max()
+
+
+def _match_rate(image, color, x_percent, fraction, box):
+    """Fraction of the plot columns showing `color` that have such a pixel within 3 px of the curve."""
+    top, bottom, left, right = box
+    near = np.abs(image.astype(int) - color).sum(axis=2) < 60
+    hits = total = 0
+    for col in range(left + 2, right - 1):
+        rows = np.where(near[top + 1:bottom, col])[0] + top + 1
+        if not len(rows):
+            continue
+        # the step curve spans the values over this column's x range
+        xs = (np.array([col - 1, col + 1]) - left) / (right - left) * 10
+        lo, hi = np.interp(xs, x_percent, fraction)
+        expected = bottom - np.array([lo, hi]) * (bottom - top)
+        hits += np.any((rows >= expected.min() - 3) & (rows <= expected.max() + 3))
+        total += 1
+    return hits / max(total, 1), total
+
+
+def test_ced_png_draws_the_curves_of_the_report(shipped_gate):
+    out, report = shipped_gate
+    image = cv2.imread(str(out / "ced_aflw300.png"))
+    assert image is not None, "the CED plot is not a readable PNG"
+    image = image[..., ::-1]
+    box = _axes_box(image)
+    x = np.array(report["ced"]["x_percent"])
+    for variant, color in LINE_COLORS.items():
+        y = np.array(report["ced"]["fraction"][variant])
+        rate, columns = _match_rate(image, color, x, y, box)
+        assert columns > 100 and rate > 0.9, (variant, rate, columns)
+        # the same pixels do not fit a curve 1 pp to the right: the check can tell curves apart
+        shifted, _ = _match_rate(image, color, x + 1.0, y, box)
+        assert shifted < 0.6, (variant, shifted)
+
+
+@pytest.fixture(scope="module")
+def float_crops(aflw300, mtfl_root):
+    """The shipped float32 model and card, and its first 100 test crops, squares and ground truth."""
+    model, card = model_card.read_model(os.path.join(MODELS, f"{NAME}.float32.tflite"))
+    tests = parity.TestSet("aflw300", mtfl_root, str(aflw300 / "aflw300.txt"), "mtfl", "image", card.scheme,
+                           image_root=mtfl_root, limit=card_checks.PROBE_FACES)
+    images, squares = tests.crops(card)
+    return model, card, images, squares, tests.points
+
+
+def _probe(run, card, float_crops):
+    _, _, images, squares, gt = float_crops
+    return card_checks.check_model(run, card, images, squares, gt, step=0.0)
+
+
+def test_card_checks_pass_the_shipped_model(float_crops):
+    model, card, *_ = float_crops
+    report, problems = _probe(parity.run_as_card(model, card), card, float_crops)
+    assert problems == [] and report["faces"] == card_checks.PROBE_FACES
+    assert report["flip_asymmetry"] < 1e-6
+    nme = report["nme_percent"]
+    assert nme["card"] < 7.0 and nme["BGR"] > nme["card"] + 0.5 and min(nme["[0, 1]"], nme["[-1, 1]"]) > 15
+
+
+def test_card_checks_catch_a_model_unlike_its_card(float_crops):
+    model, card, *_ = float_crops
+    run = parity.run_as_card(model, card)
+    bgr_model = lambda x, dtype: run(np.ascontiguousarray(x[..., ::-1]), dtype)  # noqa: E731  trained on BGR
+    unit_model = lambda x, dtype: run(np.asarray(x, np.float32) * 255.0, dtype)  # noqa: E731  wants 0..1
+    problems = _probe(bgr_model, card, float_crops)[1]
+    assert len(problems) == 1 and problems[0].startswith("card input.color_order is RGB, but the model does "
+                                                         "better fed BGR: NME 6.")
+    problems = _probe(unit_model, card, float_crops)[1]
+    assert len(problems) == 1 and problems[0].startswith("card input.pixel_range is [0, 255], but the model "
+                                                         "does better fed [0, 1]")
+
+    def single_pass(x, dtype):  # a left-right bias that flip averaging would cancel
+        out = run(x, dtype).reshape(len(x), -1, 2)
+        out[..., 0] += 0.01
+        return out.reshape(len(x), -1)
+
+    report, problems = _probe(single_pass, card, float_crops)
+    assert report["flip_asymmetry"] == pytest.approx(0.02, abs=1e-5)
+    assert problems == ["card output.flip_averaged is true, but the model's points on mirrored crops, mirrored "
+                        "back, miss its own by up to 0.0200 crop widths (tolerance 0.0000): the model does not "
+                        "average with the mirror image"]
+    honest = card.replace(output=model_card.OutputSpec(card.output.shape, card.output.dtype, flip_averaged=False))
+    assert _probe(run, honest, float_crops)[1][0].startswith(
+        "card output.flip_averaged is false, but the model is mirror-symmetric")
+
+
+def test_shipped_cards_describe_their_models():
+    for variant in ("float32", "int8"):
+        model, card = model_card.read_model(os.path.join(MODELS, f"{NAME}.{variant}.tflite"))
+        assert runtime.io_details(model)["input"]["dtype"] == card.input.dtype
+        assert parity.card_problems(card, runtime.io_details(model)) == []
