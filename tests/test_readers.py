@@ -402,3 +402,23 @@ def test_outside_tolerance_just_inside_and_just_outside(mtfl_dir):
     path = _write(mtfl_dir / "y.txt", [f"lfw_5590\\a.jpg {MTFL_LINE.replace('21.0 21.0 31.0', '121.5 21.0 31.0', 1)}"])
     with pytest.raises(DataError, match=r"point 0 \(10\.5, 120\.5\) is far outside"):
         read_list(path, "mtfl", check_images=True)
+
+
+def test_far_point_of_a_pts_names_its_own_line(helen_root, tmp_path):
+    a, b, c = _helen_stems(helen_root, 3)
+    _helen_copy(helen_root, tmp_path / "set", a, header=False)
+    _helen_copy(helen_root, tmp_path / "set", b)
+    _helen_copy(helen_root, tmp_path / "set", c)
+    for stem, line in ((a, 31), (b, 34)):  # point 30: line 31 without the header, 34 with it
+        path = tmp_path / "set" / f"{stem}.pts"
+        lines = path.read_text().splitlines()
+        lines[line - 1] = "-900 10"
+        path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=rf"set/{a}\.pts:31: point 30 \(-901\.0, 9\.0\) is far outside"):
+        read_list(str(tmp_path / "set"), "pts", check_images=True)
+    listed = _write(tmp_path / "l.txt", [f"set/{b}.jpg"], newline="\n")
+    with pytest.raises(DataError, match=rf"l\.txt:1: .*set/{b}\.pts:34: point 30 \(-901\.0, 9\.0\) is far"):
+        read_list(listed, "pts", check_images=True)
+    result = read_list(str(tmp_path / "set"), "pts", check_images=True, on_bad="skip")
+    assert [s.image_path for s in result.samples] == [str(tmp_path / "set" / f"{c}.jpg")]
+    assert [s for s, _ in result.skipped] == [f"{tmp_path / 'set' / a}.pts:31", f"{tmp_path / 'set' / b}.pts:34"]

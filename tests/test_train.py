@@ -183,7 +183,7 @@ def test_bad_training_data_is_one_line_before_training_and_leaves_nothing(helen_
         lines = open(stems[1] + ".pts").read().splitlines()
         lines[3 + 5] = "10000 20"  # point 5, 1-based x = 10000 on a photo at most 400 px wide
         open(stems[1] + ".pts", "w").write("\n".join(lines) + "\n")
-        expected = f"error: {stems[1]}.pts:1: point 5 (9999.0, 19.0) is far outside the "
+        expected = f"error: {stems[1]}.pts:9: point 5 (9999.0, 19.0) is far outside the "  # its own line
     run_dir = tmp_path / "run"
     env = dict(os.environ, FLD_DATA=str(tmp_path / "empty"))
     os.makedirs(env["FLD_DATA"])

@@ -49,11 +49,13 @@ class ReadResult:
 
 
 class _Bad(Exception):
-    """One unusable record; `line` overrides the record's own line (for multi-line .pts files)."""
+    """One unusable record; `line` overrides the record's own line (for multi-line .pts files),
+    `at` names the `.pts` file and line of a bad point."""
 
-    def __init__(self, reason: str, line: Optional[int] = None):
+    def __init__(self, reason: str, line: Optional[int] = None, at: Optional[Tuple[str, int]] = None):
         super().__init__(reason)
         self.line = line
+        self.at = at
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +66,7 @@ class _Record:
     points: np.ndarray
     box: Optional[np.ndarray] = None
     attributes: Optional[Dict[str, float]] = None
+    point_lines: Optional[Tuple[str, Tuple[int, ...]]] = None  # .pts: (file, line of each point)
 
 
 def _numbers(fields: Sequence[str], first_field: int) -> np.ndarray:
@@ -189,8 +192,9 @@ def _parse_pts(path: str, k: int, image: Optional[str] = None) -> _Record:
     """One `.pts` file, with or without its header (`_pts_body`), 1-based; the image sits beside it
     unless `image` is given."""
     lines = [(i, t.strip()) for i, t in enumerate(_read_text_lines(path), 1) if t.strip()]
-    points = []
+    points, numbers = [], []
     for line, text in _pts_body(lines, k):
+        numbers.append(line)
         fields = text.split()
         try:
             _expect(fields, 2)
@@ -203,7 +207,7 @@ def _parse_pts(path: str, k: int, image: Optional[str] = None) -> _Record:
         image = next((c for c in candidates if os.path.exists(c)), None)
         if image is None:
             raise _Bad(f"no image beside it ({os.path.basename(stem)}{{{','.join(IMAGE_EXTENSIONS)}}})", 1)
-    return _Record(image, np.array(points) - 1.0)
+    return _Record(image, np.array(points) - 1.0, point_lines=(path, tuple(numbers)))
 
 
 def _pts_records(folder: str, k: int) -> Iterator[Tuple[str, int, Union[_Record, _Bad]]]:
@@ -311,21 +315,22 @@ def check_image(path: str) -> Tuple[int, int]:
     return size
 
 
-def _check_inside(points: np.ndarray, path: str, size: Tuple[int, int]) -> None:
+def _check_inside(points: np.ndarray, path: str, size: Tuple[int, int], point_lines=None) -> None:
     margin = OUTSIDE_TOLERANCE * np.array(size)
     far = np.flatnonzero(((points < -margin) | (points > np.array(size) + margin)).any(axis=1))
     if far.size:
         x, y = points[far[0]]
         raise _Bad(f"point {far[0]} ({x:.1f}, {y:.1f}) is far outside the {size[0]}x{size[1]} image {path} "
                    f"(more than OUTSIDE_TOLERANCE = {OUTSIDE_TOLERANCE:.0%} of the image size beyond "
-                   "its border: an annotation error, not a face partly out of frame)")
+                   "its border: an annotation error, not a face partly out of frame)",
+                   at=(point_lines[0], point_lines[1][far[0]]) if point_lines else None)
 
 
 def _to_sample(record: _Record, source: str, path: str, attribute_names: Sequence[str],
                size: Optional[Tuple[int, int]]) -> Sample:
     points = record.points.astype(np.float32)
     if size is not None:
-        _check_inside(points, path, size)
+        _check_inside(points, path, size, record.point_lines)
     attributes = None
     if record.attributes is not None and attribute_names:
         values = [record.attributes.get(name, -1) for name in attribute_names]
@@ -408,6 +413,9 @@ def read_list(path: str, fmt: str, image_root: Optional[str] = None, on_bad: str
                 raise _Bad(str(size))
             samples.append(_to_sample(record, source, image, scheme.attribute_names, size))
         except _Bad as bad:
+            if bad.at:  # the .pts line of the point: the record's source, or named after it
+                at = f"{bad.at[0]}:{bad.at[1]}"
+                source, bad = (at, bad) if source.rsplit(":", 1)[0] == bad.at[0] else (source, f"{at}: {bad}")
             if on_bad == "error":
                 raise DataError(f"{source}: {bad}") from None
             skipped.append((source, str(bad)))

@@ -217,7 +217,7 @@ def is_val(index, fraction: float, seed: int):
 
     FarmHash fingerprints do not change across machines or TensorFlow versions, so every worker and
     every run agrees, whatever the shard order. The held-out share is `fraction` on average (lists
-    hold out exactly `round(fraction * N)`, see `train.split_train_val`).
+    hold out exactly `round(fraction * N)`, see `fld_tf.inputs.split_train_val`).
     """
     key = tf.strings.join([str(seed), tf.strings.as_string(index)], separator=":")
     return tf.strings.to_hash_bucket_fast(key, _SPLIT_BUCKETS) < int(round(fraction * _SPLIT_BUCKETS))
