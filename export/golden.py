@@ -21,7 +21,7 @@ import os
 import re
 import subprocess
 import sys
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import fld_tf  # noqa: F401
 import numpy as np
@@ -31,7 +31,7 @@ from PIL import Image
 from fld_tf import model_card, runtime
 from fld_tf import geometry, pipeline, warp
 from fld_tf.config import DataConfig
-from fld_tf.data.download import resolve_root
+from fld_tf.data.download import DATASETS, default_root, resolve_root
 from fld_tf.data.readers import image_size
 from fld_tf.data.sample import DataError
 from fld_tf.io import write_bytes, write_json
@@ -43,11 +43,16 @@ SOURCES = (("aflw", "testing.txt", "mtfl", "image"), ("cuhk", "cuhk/testImageLis
            ("cuhk", "cuhk/testImageList.txt", "cuhk", "landmarks"))
 
 
-def pick_samples(root: str, scheme, count: int, max_side: int, seed: int) -> List[Tuple]:
-    """`count` faces spread over `SOURCES`, seeded; `(tag, crop source, Sample)` each."""
+# Per scheme: the dataset folder the faces come from (under $FLD_DATA) and its sources. The 68-point
+# faces are HELEN test photos cropped from their landmarks (the 300-W protocol).
+GOLDEN_SOURCES = {"mtfl5": ("mtfl", SOURCES), "ibug68": ("helen68", (("helen", "testset", "pts", "landmarks"),))}
+
+
+def pick_samples(root: str, scheme, count: int, max_side: int, seed: int, sources=SOURCES) -> List[Tuple]:
+    """`count` faces spread over `sources`, seeded; `(tag, crop source, Sample)` each."""
     picked, rng = [], np.random.default_rng(seed)
-    for i, (tag, list_path, fmt, crop) in enumerate(SOURCES):
-        want = count // len(SOURCES) + (1 if i < count % len(SOURCES) else 0)
+    for i, (tag, list_path, fmt, crop) in enumerate(sources):
+        want = count // len(sources) + (1 if i < count % len(sources) else 0)
         samples = pipeline.read_samples(DataConfig(), root, list_path, fmt, scheme)
         used = {s.image_path for _, _, s in picked}
         for j in rng.permutation(len(samples)):
@@ -108,9 +113,19 @@ def remove_old_goldens(out: str) -> None:
             os.remove(path)
 
 
+def golden_data(card: model_card.ModelCard, data_root: Optional[str]) -> Tuple[str, Tuple]:
+    """`(folder, sources)` of the faces for `card`'s scheme: `data_root`, else `$FLD_DATA/<dataset>`."""
+    if card.scheme.name not in GOLDEN_SOURCES:
+        raise ValueError(f"no golden faces for scheme {card.scheme.name!r}; known: {', '.join(GOLDEN_SOURCES)}")
+    dataset, sources = GOLDEN_SOURCES[card.scheme.name]
+    if dataset in DATASETS:
+        return resolve_root(dataset, data_root, download=False), sources
+    return os.path.abspath(data_root or default_root(dataset)), sources
+
+
 def write_goldens(model: bytes, card: model_card.ModelCard, root: str, out: str, count: int, max_side: int,
-                  seed: int) -> List[str]:
-    picked = pick_samples(root, card.scheme, count, max_side, seed)
+                  seed: int, sources=SOURCES) -> List[str]:
+    picked = pick_samples(root, card.scheme, count, max_side, seed, sources)
     vectors = []
     for tag, crop, sample in picked:  # compute all first: nothing is written if one face fails
         stem = re.sub(r"[^A-Za-z0-9]+", "-", os.path.splitext(os.path.basename(sample.image_path))[0]).strip("-")
@@ -132,15 +147,16 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=6, help="number of faces (keep it small: they are test fixtures)")
     parser.add_argument("--max-side", type=int, default=220, help="largest image side to pick, in pixels")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-root", default=None, help="dataset folder (else $FLD_DATA/mtfl, else the cache)")
+    parser.add_argument("--data-root", default=None,
+                        help="dataset folder (else $FLD_DATA/mtfl, or $FLD_DATA/helen68 for a 68-point model)")
     parser.add_argument("--run-java", action="store_true", help="then run the Java GoldenParityTest on --out")
     args = parser.parse_args(argv)
     try:
         if not 1 <= args.count <= 12:
             raise ValueError(f"--count must be 1..12 (goldens are committed test fixtures), got {args.count}")
         model, card = model_card.read_model(args.model)
-        root = resolve_root("mtfl", args.data_root, download=False)
-        names = write_goldens(model, card, root, args.out, args.count, args.max_side, args.seed)
+        root, sources = golden_data(card, args.data_root)
+        names = write_goldens(model, card, root, args.out, args.count, args.max_side, args.seed, sources)
     except (DataError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

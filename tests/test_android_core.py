@@ -18,6 +18,7 @@ from fld_tf import schemes
 from fld_tf.data.readers import read_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORE = os.path.join(REPO, "android_demo", "landmark-core")
 MODEL_DIR = os.path.join(REPO, "fld_tf", "models")
 SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-96.int8.tflite")
 
@@ -63,6 +64,22 @@ def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_pa
                        r"8 camera planes equal; face check passed", output)
     assert len(exact) == 6, output[-3000:]
     assert f"face check: 0 of {faces} real faces rejected" in output, output[-3000:]
+
+
+def test_golden_parity_on_the_shipped_68_point_model(helen_root, tmp_path, core_build):
+    """The Java core feeds and reads the 68-point model exactly as Python does, on HELEN test photos
+    cropped from their landmarks (its card drives crop, decoding, contours and the face check)."""
+    model = os.path.join(MODEL_DIR, "mnv2-a050-ibug68-96.int8.tflite")
+    assert golden.main([model, "--out", str(tmp_path), "--data-root", helen_root, "--max-side", "400"]) == 0
+    result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh"), "GoldenParityTest"], capture_output=True,
+                            text=True, timeout=600, cwd=str(tmp_path),
+                            env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR,
+                                 "BUILD_DIR": core_build})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    exact = re.findall(r"golden helen_landmarks_\S+\.json: input 27648 values, 0 differ by 1, 0 by more; "
+                       r"points max error 0\.0 px; 8 camera planes equal; face check passed", output)
+    assert len(exact) == 6, output[-3000:]
 
 
 def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path, core_build):

@@ -54,6 +54,23 @@ final class TestFiles {
     return files;
   }
 
+  /** The scheme a shipped model's file name states ({@code mnv2-a050-<scheme>-96.<variant>.tflite}). */
+  static String schemeOf(File model) {
+    return model.getName().split("\\.")[0].split("-")[2];
+  }
+
+  /** Points of a shipped model, from the scheme in its file name. */
+  static int pointsOf(File model) {
+    switch (schemeOf(model)) {
+      case "mtfl5":
+        return 5;
+      case "ibug68":
+        return 68;
+      default:
+        throw new IllegalStateException("no point count known for " + model.getName());
+    }
+  }
+
   static byte[] bytes(File file) {
     try {
       return Files.readAllBytes(file.toPath());
