@@ -450,7 +450,7 @@ public final class ModelCard {
    * unknown keys are ignored; the descriptive {@code speed} and {@code beta_speed_unit} must name what
    * {@link OneEuroFilter} measures, so a card tuned for another speed is not silently mis-read.
    */
-  private static Tracking parseTracking(Map<String, Object> t) {
+  static Tracking parseTracking(Map<String, Object> t) {
     expectIfPresent(t, "tracking", "speed", "rms_over_points");
     expectIfPresent(t, "tracking", "beta_speed_unit", "crop square sides per second");
     Tracking d = Tracking.DEFAULTS;
