@@ -225,8 +225,12 @@ public class ModelCardTest {
   public void theShippedSidecarCardsParse() {
     for (java.io.File f : TestFiles.shippedModels()) {
       ModelCard card = ModelCard.parse(TestFiles.text(TestFiles.sidecar(f)), f.getName());
-      assertEquals("mtfl5", card.schemeName);
-      assertArrayEquals(new int[][] {{0}, {1}, {2}, {3}, {4}}, card.subset5());
+      assertEquals(TestFiles.shippedPoints(f), card.numPoints());
+      assertTrue(f.getName(), f.getName().contains("-" + card.schemeName + "-"));
+      assertEquals(5, card.subset5().length);
+      if (card.numPoints() == 5) assertArrayEquals(new int[][] {{0}, {1}, {2}, {3}, {4}}, card.subset5());
+      // The phone smooths and re-detects as fld_tf.landmarker: the card's settings, or the same defaults.
+      assertEquals(f.getName(), ModelCard.Tracking.DEFAULTS, card.tracking);
     }
   }
 

@@ -54,6 +54,14 @@ final class TestFiles {
     return files;
   }
 
+  /** Points of a shipped model, from the scheme its file is named after ({@code mnv2-a050-<scheme>-96.*}). */
+  static int shippedPoints(File model) {
+    String name = model.getName();
+    if (name.contains("-mtfl5-")) return 5;
+    if (name.contains("-ibug68-")) return 68;
+    throw new IllegalStateException(name + ": no known scheme (mtfl5, ibug68) in the name");
+  }
+
   static byte[] bytes(File file) {
     try {
       return Files.readAllBytes(file.toPath());
