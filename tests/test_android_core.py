@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from export import golden
-from fld_tf import schemes
+from fld_tf import schemes, tracking
 from fld_tf.data.readers import read_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,3 +110,17 @@ def test_committed_68_point_test_card_matches_fld_tf_schemes():
     assert committed["scheme"] == schemes.get_scheme("ibug68").to_dict(), \
         "regenerate: python android_demo/landmark-core/tools/make_reference.py --cards"
     assert committed == make_reference.scheme_card("ibug68")
+
+
+def test_committed_tracking_reference_matches_fld_tf_tracking():
+    # TrackingReferenceTest replays this file on the Java side; here it must still be what fld_tf.tracking gives.
+    spec = importlib.util.spec_from_file_location("make_reference", os.path.join(CORE, "tools", "make_reference.py"))
+    make_reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_reference)
+    with open(os.path.join(CORE, "src", "test", "resources", "reference", "tracking.json"), encoding="utf-8") as f:
+        committed = json.load(f)
+    assert committed == make_reference.tracking_doc(), \
+        "regenerate: python android_demo/landmark-core/tools/make_reference.py --cards"
+    assert committed["defaults"] == tracking.TRACKING.to_dict()
+    events = [f for t in committed["trackers"] for f in t["frames"]]
+    assert any(f["crop"] is None for f in events) and any(f.get("update") is False for f in events)

@@ -8,6 +8,13 @@ reference/ (PythonReferenceTest):
 - geometry.json: fld_tf.geometry's square_from_box / square_from_points / square_from_image and
   decode on random inputs. The Java CropRule and LandmarkDecoder must match them bit for bit.
 
+- tracking.json (TrackingReferenceTest; no TensorFlow): fld_tf.tracking's `TRACKING.to_dict()` (the
+  card's `tracking` section, whose defaults ModelCard.Tracking.DEFAULTS must equal), its One-Euro
+  filter on a random walk of 5 points of a face whose crop side changes, and its FaceTracker on a
+  sequence of frames with detections, misses, jumps and small steps (needs_detection, the chosen crop,
+  update, the tracked crop per frame). OneEuroFilter and FaceTracker must give the same.
+  tests/test_android_core.py checks that the committed file equals what fld_tf.tracking gives now.
+
 cards/ (ModelCardTest, ContourTest, FaceFilterAnchorsTest, FaceLandmarkerTest):
 - ibug68_int8.json: a 68-point card as fld_tf.model_card would write it, built from
   fld_tf.schemes (names, contours, subset5, crop defaults) on the shipped int8 card's input and
@@ -18,7 +25,7 @@ and the card keys it reads.
 
 Usage (from the repo root; the reference/ files need TensorFlow):
   python android_demo/landmark-core/tools/make_reference.py            # everything
-  python android_demo/landmark-core/tools/make_reference.py --cards    # only the cards
+  python android_demo/landmark-core/tools/make_reference.py --cards    # only the cards and tracking.json
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, REPO)
-from fld_tf import geometry, schemes  # noqa: E402
+from fld_tf import geometry, schemes, tracking  # noqa: E402
 
 RESOURCES = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources")
 OUT_DIR = os.path.join(RESOURCES, "reference")
@@ -103,6 +110,58 @@ def geometry_doc(rng: np.random.Generator, count: int = 20) -> dict:
                      "box_scale": box_scale, "box_shift": list(box_shift)}, "cases": cases}
 
 
+def _floats(values) -> list:
+    return [float(v) for v in np.asarray(values).reshape(-1)]
+
+
+def tracking_doc(seed: int = 11) -> dict:
+    """fld_tf.tracking on fixed synthetic inputs, for TrackingReferenceTest (deterministic: `seed`)."""
+    rng = np.random.default_rng(seed)
+    face = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float64)
+    custom = tracking.TrackingConfig(min_cutoff_hz=0.5, beta=7.0, d_cutoff_hz=2.0, redetect_every=4,
+                                     max_side_change=1.6, max_shift=0.3, crop_hold=0.02)
+    filters = []
+    for cfg in (tracking.TRACKING, custom):
+        f = tracking.OneEuroFilter.from_config(cfg)
+        steps, centre, times = [], np.zeros(2), np.cumsum(np.r_[0.0, rng.uniform(0.02, 0.05, 39)])
+        times[20] = times[19]  # a repeated timestamp: the previous output again
+        for i, t in enumerate(times):
+            centre += rng.normal(0, 3, 2) if i < 20 else (6.0, -2.0)  # jitter, then a slide
+            side = 110.0 + 40.0 * i / len(times)
+            points = (face + centre + rng.normal(0, 0.8, face.shape)).astype(np.float32)
+            out = f(points, float(t), side)
+            steps.append({"points": _floats(points), "time": float(t), "scale": side, "out": _floats(out)})
+        filters.append({"tracking": cfg.to_dict(), "steps": steps})
+
+    crop = schemes.get_scheme("mtfl5").crop
+    box_rule = (1.61, (0.023, 0.034))
+    box_square = lambda box: geometry.square_from_box(box, *box_rule)  # noqa: E731
+    trackers = []
+    for cfg in (tracking.TRACKING, custom):
+        t = tracking.FaceTracker(crop, box_square, cfg)
+        frames, centre = [], np.array([200.0, 150.0])
+        for i in range(40):
+            centre += rng.normal(0, 0.6, 2) if i % 13 else rng.normal(0, 25, 2)  # small steps, now and then a jump
+            points = (face - face.mean(0) + centre + rng.normal(0, 0.5, face.shape)).astype(np.float32)
+            detection = None if i in (8, 9, 10) else (np.r_[centre - 50, centre + 50] + rng.normal(0, 2, 4)).astype(np.float32)
+            if i in (21, 31):
+                detection = np.array([500, 100, 600, 220], np.float32)  # a face elsewhere
+            ran = t.needs_detection()
+            box = detection if ran else None
+            square = t.choose_crop(box, ran)
+            frame = {"detection": None if detection is None else _floats(detection), "points": _floats(points),
+                     "needs_detection": ran, "crop": None if square is None else _floats(square)}
+            if square is not None:
+                frame["update"] = t.update(points, square)
+            frame["tracked"] = None if t.tracked is None else _floats(t.tracked)
+            frames.append(frame)
+        trackers.append({"tracking": cfg.to_dict(), "frames": frames})
+    return {"defaults": tracking.TRACKING.to_dict(),
+            "crop": {"landmark_scale": crop.landmark_scale, "landmark_shift": list(crop.landmark_shift),
+                     "box_scale": box_rule[0], "box_shift": list(box_rule[1])},
+            "filters": filters, "trackers": trackers}
+
+
 def shipped_int8_card() -> dict:
     for folder in MODEL_DIRS:
         found = sorted(glob.glob(os.path.join(folder, "*mtfl5*.int8.json")))
@@ -142,6 +201,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cards", action="store_true", help="write only the cards (no TensorFlow needed)")
     args = parser.parse_args(argv)
     write(os.path.join(CARD_DIR, "ibug68_int8.json"), scheme_card("ibug68"), compact=False)
+    write(os.path.join(OUT_DIR, "tracking.json"), tracking_doc())
     if not args.cards:
         rng = np.random.default_rng(5)
         write(os.path.join(OUT_DIR, "sampling.json"), sampling_doc(rng))

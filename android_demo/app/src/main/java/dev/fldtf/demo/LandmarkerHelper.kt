@@ -47,6 +47,9 @@ class LandmarkerHelper(
         model.close()
         throw e
     }
+    // The One-Euro and re-detect settings are the card's `tracking` section (fld_tf/tracking.py's
+    // TRACKING when the card predates it), read by FaceLandmarker: nothing to set here, so the phone
+    // and fld_tf.landmarker smooth and re-detect alike.
     private val landmarker = FaceLandmarker(
         card,
         model,
@@ -62,6 +65,7 @@ class LandmarkerHelper(
         if (!landmarker.boxRuleFromDetector()) {
             Log.w(TAG, "${entry.asset}: card has no crop.detectors.${FaceBoxDetector.BOX_RULE}; using its dataset box rule")
         }
+        Log.i(TAG, "${entry.asset}: ${landmarker.tracking()}")
     }
 
     /** Processes one camera frame (VIDEO mode: tracking) and closes it. */

@@ -28,18 +28,14 @@ public final class FaceLandmarker {
     List<Detection> detectFaces() throws Exception;
   }
 
-  /** Settings that are not in the card. */
+  /** Settings that are not in the card (the One-Euro and re-detect ones are: {@link ModelCard#tracking}). */
   public static final class Options {
     /** Key of the detector's box rule in the card's {@code crop.detectors}. */
     public String detector = "blazeface_short_range";
-    /** Run the detector at least every this many frames while tracking, to notice a lost face. */
-    public int redetectEvery = 10;
+    /** When set, overrides the card's {@code tracking.redetect_every} (as fld_tf.landmarker's option). */
+    public Integer redetectEvery = null;
     /** One-Euro smoothing of the video points (on by default). */
     public boolean smoothing = true;
-    // One-Euro settings in frame pixels: 1 Hz when still, +0.05 Hz per px/s of speed (LandmarkerHelper's).
-    public double minCutoffHz = 1.0;
-    public double beta = 0.05;
-    public double dCutoffHz = 1.0;
   }
 
   private final ModelCard card;
@@ -50,6 +46,7 @@ public final class FaceLandmarker {
   private final InputTensorizer tensorizer;
   private final byte[] rgb;
   private final Subset5 subset5;
+  private final ModelCard.Tracking tracking;
   private final FaceTracker tracker;
   private final OneEuroFilter smoother;
   private double modelMs;
@@ -66,12 +63,18 @@ public final class FaceLandmarker {
     this.tensorizer = InputTensorizer.forCard(card);
     this.rgb = tensorizer.newRgb();
     this.subset5 = Subset5.forCardOrNull(card);
-    this.tracker = new FaceTracker(card.crop, boxRule, options.redetectEvery);
-    this.smoother = new OneEuroFilter(options.minCutoffHz, options.beta, options.dCutoffHz);
+    this.tracking = options.redetectEvery == null ? card.tracking : card.tracking.withRedetectEvery(options.redetectEvery);
+    this.tracker = new FaceTracker(card.crop, boxRule, tracking);
+    this.smoother = OneEuroFilter.of(tracking);
   }
 
   public ModelCard card() {
     return card;
+  }
+
+  /** The tracking settings in use: the card's, with {@link Options#redetectEvery} when set. */
+  public ModelCard.Tracking tracking() {
+    return tracking;
   }
 
   /** The box rule in use for the detector's boxes. */
@@ -106,7 +109,7 @@ public final class FaceLandmarker {
       float[] points = run(image, square);
       String source = "detector";
       Square refined = CropRule.fromPoints(points, card.crop);
-      if (FaceTracker.plausibleStep(square, refined)) {
+      if (FaceTracker.plausibleStep(square, refined, tracking)) {
         square = refined;
         points = run(image, square);
         source = "refined";
@@ -124,7 +127,7 @@ public final class FaceLandmarker {
 
   /**
    * VIDEO mode: one face, tracked from frame to frame (see {@link FaceTracker}); the detector runs
-   * when no face is tracked and every {@link Options#redetectEvery} frames. When the points fail the
+   * when no face is tracked and every {@code tracking.redetect_every} frames. When the points fail the
    * face check or the tracking step, nothing is drawn for this frame and the next one is detected.
    *
    * @param timeSeconds the frame's timestamp (for smoothing)
@@ -149,8 +152,9 @@ public final class FaceLandmarker {
       smoother.reset();
       return new FaceLandmarkerResult(Collections.emptyList(), why, square, found, modelMs);
     }
-    float[] shown = options.smoothing ? smoother.filter(points, timeSeconds) : points;
-    if (!options.smoothing) smoother.reset();
+    // A fresh start from a box: do not drag points over from the last face (as fld_tf.landmarker).
+    if (!options.smoothing || !"tracking".equals(source)) smoother.reset();
+    float[] shown = options.smoothing ? smoother.filter(points, timeSeconds, square.side) : points;
     Face face = new Face(best == null ? null : best.box, best == null ? Float.NaN : best.score, shown,
         card.pointNames, square, source);
     return new FaceLandmarkerResult(Collections.singletonList(face), null, square, found, modelMs);

@@ -9,36 +9,40 @@ package dev.fldtf.core;
  * own box rule (the card's {@code crop.detectors}, measured for that detector by
  * benchmarks/calibrate_blazeface.py), which maps its box to the landmark rule's square.
  *
- * <p>Our model has no face-presence score, so tracking is checked three ways: the detector still
- * runs every {@code redetectEvery} frames (a frame with no detection ends tracking; a detection
- * whose centre is outside the tracked crop restarts from that box); a new landmark crop must stay
- * within a factor {@link #MAX_SIDE_CHANGE} in size and move less than {@link #MAX_SHIFT} of the old
- * side; and the points must form a face ({@link FacePresence}, checked by {@link FaceLandmarker}).
- * A failed check ends tracking and the next frame is detected again.
+ * <p>The twin of fld_tf/tracking.py's {@code FaceTracker}, rule for rule, with the card's
+ * {@link ModelCard.Tracking} settings. Tracking is checked three ways: the detector still runs every
+ * {@code redetect_every} frames (a frame with no detection ends tracking; a detection whose centre is
+ * outside the tracked crop restarts from that box); a new landmark crop must stay within a factor
+ * {@code max_side_change} in size and move less than {@code max_shift} of the old side; and the points
+ * must form a face ({@link FacePresence}, checked by {@link FaceLandmarker}). A failed check ends
+ * tracking and the next frame is detected again. A new landmark crop within {@code crop_hold} of the
+ * tracked one (centre and size) leaves the tracked crop where it is, so the model's own noise does not
+ * move the next crop.
  *
  * <p>Call order per frame: {@link #needsDetection()}, run the detector if so, {@link #chooseCrop},
  * run the model on that crop, {@link #update}. Coordinates: upright frame (see {@link CameraFrame}).
  */
 public final class FaceTracker {
-  public static final float MAX_SIDE_CHANGE = 1.5f;
-  public static final float MAX_SHIFT = 0.35f;
-
   private final ModelCard.Crop crop;
   private final ModelCard.BoxRule boxRule;
-  private final int redetectEvery;
+  private final ModelCard.Tracking settings;
   private Square tracked;
   private int framesSinceDetection;
 
   /**
    * @param crop the card's crop rule (its landmark rule tracks)
    * @param boxRule the detector's box rule
-   * @param redetectEvery run the detector at least every this many frames while tracking (>= 1)
+   * @param settings the card's tracking settings
    */
-  public FaceTracker(ModelCard.Crop crop, ModelCard.BoxRule boxRule, int redetectEvery) {
-    if (redetectEvery < 1) throw new IllegalArgumentException("redetectEvery must be >= 1");
+  public FaceTracker(ModelCard.Crop crop, ModelCard.BoxRule boxRule, ModelCard.Tracking settings) {
     this.crop = crop;
     this.boxRule = boxRule;
-    this.redetectEvery = redetectEvery;
+    this.settings = settings;
+  }
+
+  /** The tracked crop, or null when no face is tracked. */
+  public Square tracked() {
+    return tracked;
   }
 
   public boolean isTracking() {
@@ -47,11 +51,12 @@ public final class FaceTracker {
 
   public void reset() {
     tracked = null;
+    framesSinceDetection = 0;
   }
 
   /** Whether this frame needs the detector. */
   public boolean needsDetection() {
-    return tracked == null || framesSinceDetection + 1 >= redetectEvery;
+    return tracked == null || framesSinceDetection + 1 >= settings.redetectEvery;
   }
 
   /**
@@ -82,18 +87,28 @@ public final class FaceTracker {
    */
   public boolean update(float[] points, Square used) {
     Square next = CropRule.fromPoints(points, crop);
-    boolean plausible = plausibleStep(used, next);
-    tracked = plausible ? next : null;
-    return plausible;
+    if (!plausibleStep(used, next, settings)) {
+      tracked = null;
+    } else if (tracked == null || !within(tracked, next, settings.cropHold)) {
+      tracked = next;
+    }
+    return tracked != null;
   }
 
   /**
    * Whether landmark square {@code next} can follow {@code used} (the same face): side within a
-   * factor {@link #MAX_SIDE_CHANGE}, centre moved less than {@link #MAX_SHIFT} of the old side.
+   * factor {@code max_side_change}, centre moved less than {@code max_shift} of the old side.
    */
-  public static boolean plausibleStep(Square used, Square next) {
+  public static boolean plausibleStep(Square used, Square next, ModelCard.Tracking settings) {
+    // float32 ratio and shift, as fld_tf.tracking.plausible_step computes them on float32 squares.
     float ratio = next.side / used.side;
-    double shift = Math.hypot(next.cx - used.cx, next.cy - used.cy) / used.side;
-    return ratio < MAX_SIDE_CHANGE && ratio > 1 / MAX_SIDE_CHANGE && shift < MAX_SHIFT;
+    float shift = (float) Math.hypot(next.cx - used.cx, next.cy - used.cy) / used.side;
+    return 1 / settings.maxSideChange < ratio && ratio < settings.maxSideChange && shift < settings.maxShift;
+  }
+
+  /** Whether {@code next} is within {@code fraction} of {@code old}'s side from it, in centre and in size. */
+  static boolean within(Square old, Square next, double fraction) {
+    return (float) Math.hypot(next.cx - old.cx, next.cy - old.cy) <= fraction * old.side
+        && Math.abs((double) (next.side / old.side) - 1) <= fraction;
   }
 }

@@ -109,6 +109,79 @@ public final class ModelCard {
     }
   }
 
+  /**
+   * {@code card["tracking"]}: the One-Euro and re-detect settings, the twin of fld_tf/tracking.py's
+   * {@code TrackingConfig} (same names, same checks; see {@link OneEuroFilter} and {@link FaceTracker}).
+   */
+  public static final class Tracking {
+    /**
+     * A card without the key (made before it travelled in cards) gets these: fld_tf/tracking.py's
+     * {@code TRACKING}, the source of truth, tuned by benchmarks/smoothing.py. Defined only here on the Java side.
+     */
+    public static final Tracking DEFAULTS = new Tracking(0.1, 40.0, 1.0, 10, 1.5, 0.35, 0.04);
+
+    /** The filter's cutoff for a still face, Hz. */
+    public final double minCutoffHz;
+    /** Cutoff increase per unit of speed: the RMS point speed in crop-square sides per second. */
+    public final double beta;
+    /** Cutoff of the low-pass on the speed estimate, Hz. */
+    public final double dCutoffHz;
+    /** Run the detector at least every this many frames while tracking. */
+    public final int redetectEvery;
+    /** A new landmark square may be at most this factor larger or smaller ... */
+    public final double maxSideChange;
+    /** ... and move less than this fraction of the old side, else tracking ends. */
+    public final double maxShift;
+    /** The tracked crop stays put while the new landmark square is within this fraction of its side. */
+    public final double cropHold;
+
+    public Tracking(double minCutoffHz, double beta, double dCutoffHz, int redetectEvery, double maxSideChange,
+                    double maxShift, double cropHold) {
+      if (!(minCutoffHz > 0 && dCutoffHz > 0 && beta >= 0) || Double.isInfinite(minCutoffHz)
+          || Double.isInfinite(beta) || Double.isInfinite(dCutoffHz)) {
+        throw new IllegalArgumentException("tracking: need min_cutoff_hz > 0, d_cutoff_hz > 0, beta >= 0; got "
+            + minCutoffHz + ", " + beta + ", " + dCutoffHz);
+      }
+      if (redetectEvery < 1 || !(maxSideChange > 1) || !(maxShift > 0) || !(cropHold >= 0)) {
+        throw new IllegalArgumentException("tracking: need redetect_every >= 1, max_side_change > 1, max_shift > 0, "
+            + "crop_hold >= 0; got " + redetectEvery + ", " + maxSideChange + ", " + maxShift + ", " + cropHold);
+      }
+      this.minCutoffHz = minCutoffHz;
+      this.beta = beta;
+      this.dCutoffHz = dCutoffHz;
+      this.redetectEvery = redetectEvery;
+      this.maxSideChange = maxSideChange;
+      this.maxShift = maxShift;
+      this.cropHold = cropHold;
+    }
+
+    /** These settings with another {@code redetectEvery} (as fld_tf.landmarker's {@code redetect_every} option). */
+    public Tracking withRedetectEvery(int every) {
+      return new Tracking(minCutoffHz, beta, dCutoffHz, every, maxSideChange, maxShift, cropHold);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Tracking)) return false;
+      Tracking t = (Tracking) o;
+      return minCutoffHz == t.minCutoffHz && beta == t.beta && dCutoffHz == t.dCutoffHz
+          && redetectEvery == t.redetectEvery && maxSideChange == t.maxSideChange && maxShift == t.maxShift
+          && cropHold == t.cropHold;
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(minCutoffHz, beta, dCutoffHz, redetectEvery, maxSideChange, maxShift, cropHold);
+    }
+
+    @Override
+    public String toString() {
+      return "Tracking(min_cutoff_hz=" + minCutoffHz + ", beta=" + beta + ", d_cutoff_hz=" + dCutoffHz
+          + ", redetect_every=" + redetectEvery + ", max_side_change=" + maxSideChange + ", max_shift=" + maxShift
+          + ", crop_hold=" + cropHold + ")";
+    }
+  }
+
   /** A card that is malformed or asks for something the core does not implement. */
   public static final class CardException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
@@ -136,10 +209,12 @@ public final class ModelCard {
    */
   private final int[][] subset5;
   public final Crop crop;
+  /** {@code tracking}, or {@link Tracking#DEFAULTS} when the card has none. */
+  public final Tracking tracking;
 
   private ModelCard(String name, String variant, String modelFile, int inputSize, InputType inputType,
                     String schemeName, List<String> pointNames, List<Contour> contours, int[][] subset5,
-                    int[] outputShape, Crop crop) {
+                    int[] outputShape, Crop crop, Tracking tracking) {
     this.name = name;
     this.variant = variant;
     this.modelFile = modelFile;
@@ -151,6 +226,7 @@ public final class ModelCard {
     this.subset5 = subset5;
     this.outputShape = outputShape;
     this.crop = crop;
+    this.tracking = tracking;
   }
 
   public int numPoints() {
@@ -251,8 +327,10 @@ public final class ModelCard {
     Map<String, Object> output = Json.object(Json.required(card, "output", ""), "output");
     int[] outputShape = checkOutput(output, k);
     Crop crop = parseCrop(Json.object(Json.required(card, "crop", ""), "crop"));
+    Tracking tracking = card.containsKey("tracking")
+        ? parseTracking(Json.object(card.get("tracking"), "tracking")) : Tracking.DEFAULTS;
     return new ModelCard(name, variant, modelFile, size, inputType, schemeName, pointNames, contours, subset5,
-        outputShape, crop);
+        outputShape, crop, tracking);
   }
 
   /**
@@ -365,6 +443,27 @@ public final class ModelCard {
       }
     }
     return new Crop(landmarkScale, landmarkShift[0], landmarkShift[1], boxScale, boxShift[0], boxShift[1], detectors);
+  }
+
+  /**
+   * {@code tracking}: as fld_tf.tracking.TrackingConfig.from_dict, a missing key gets its default and
+   * unknown keys are ignored; the descriptive {@code speed} and {@code beta_speed_unit} must name what
+   * {@link OneEuroFilter} measures, so a card tuned for another speed is not silently mis-read.
+   */
+  static Tracking parseTracking(Map<String, Object> t) {
+    expectIfPresent(t, "tracking", "speed", "rms_over_points");
+    expectIfPresent(t, "tracking", "beta_speed_unit", "crop square sides per second");
+    Tracking d = Tracking.DEFAULTS;
+    return new Tracking(number(t, "min_cutoff_hz", d.minCutoffHz), number(t, "beta", d.beta),
+        number(t, "d_cutoff_hz", d.dCutoffHz),
+        t.containsKey("redetect_every") ? Json.integer(t.get("redetect_every"), "tracking.redetect_every")
+            : d.redetectEvery,
+        number(t, "max_side_change", d.maxSideChange), number(t, "max_shift", d.maxShift),
+        number(t, "crop_hold", d.cropHold));
+  }
+
+  private static double number(Map<String, Object> obj, String key, double fallback) {
+    return obj.containsKey(key) ? Json.number(obj.get(key), "tracking." + key) : fallback;
   }
 
   /** A list of point indices, each in {@code [0, numPoints)}. */

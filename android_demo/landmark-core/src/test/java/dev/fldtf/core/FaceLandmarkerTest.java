@@ -147,6 +147,41 @@ public class FaceLandmarkerTest {
   }
 
   @Test
+  public void trackingSettingsComeFromTheCard() throws Exception {
+    // redetect_every 2 and a plain 1 Hz low-pass (beta 0) from the card's tracking section.
+    String json = TestFiles.resource("cards/mtfl5_int8.json").replace("\"crop\": {",
+        "\"tracking\": {\"min_cutoff_hz\": 1.0, \"beta\": 0.0, \"d_cutoff_hz\": 1.0, \"redetect_every\": 2}, \"crop\": {");
+    ModelCard card = ModelCard.parse(json, "tracking card");
+    FakeModel model = new FakeModel();
+    FakeDetector detector = new FakeDetector();
+    FaceLandmarker landmarker = new FaceLandmarker(card, model, new FaceLandmarker.Options());
+    assertEquals(card.tracking, landmarker.tracking());
+    float[] first = landmarker.detectForVideo(IMAGE, detector, 0.0).faces.get(0).points;
+    float[] moved = FACE.clone();
+    for (int i = 0; i < moved.length; i += 2) moved[i] += 0.02f;
+    model.output = moved;
+    FaceLandmarkerResult r = landmarker.detectForVideo(IMAGE, detector, 0.1);
+    assertEquals("tracking", r.faces.get(0).source);
+    float[] raw = LandmarkDecoder.decode(moved, r.lastCrop, 96);
+    double alpha = 0.3858695450950375; // 1 Hz at dt = 0.1 s (OneEuroFilterTest)
+    for (int i = 0; i < raw.length; i++) {
+      assertEquals(first[i] + alpha * (raw[i] - first[i]), r.faces.get(0).points[i], 1e-4);
+    }
+    for (int frame = 2; frame < 6; frame++) landmarker.detectForVideo(IMAGE, detector, frame / 10.0);
+    assertEquals(3, detector.calls); // frames 0, 2 and 4
+    // Options.redetectEvery overrides the card's.
+    FakeDetector other = new FakeDetector();
+    FaceLandmarker every3 = new FaceLandmarker(card, new FakeModel(), options(3, true));
+    assertEquals(3, every3.tracking().redetectEvery);
+    assertEquals(1.0, every3.tracking().minCutoffHz, 0);
+    for (int frame = 0; frame < 6; frame++) every3.detectForVideo(IMAGE, other, frame / 10.0);
+    assertEquals(2, other.calls); // frames 0 and 3
+    // A card without the section: fld_tf.tracking's defaults.
+    assertSame(ModelCard.Tracking.DEFAULTS,
+        new FaceLandmarker(TestFiles.sampleCard(), new FakeModel(), new FaceLandmarker.Options()).tracking());
+  }
+
+  @Test
   public void smoothingFollowsTheSetting() throws Exception {
     for (boolean smoothing : new boolean[] {true, false}) {
       FakeModel model = new FakeModel();

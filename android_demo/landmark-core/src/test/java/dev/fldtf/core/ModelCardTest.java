@@ -72,6 +72,44 @@ public class ModelCardTest {
   }
 
   @Test
+  public void trackingSettingsAreReadAndDefaultWhenAbsent() {
+    // A card without the key (made before it travelled in cards) gets fld_tf.tracking.TRACKING.
+    assertEquals(ModelCard.Tracking.DEFAULTS, ModelCard.parse(SAMPLE, "sample").tracking);
+    ModelCard.Tracking d = ModelCard.Tracking.DEFAULTS;
+    assertEquals(0.1, d.minCutoffHz, 0);
+    assertEquals(40.0, d.beta, 0);
+    assertEquals(1.0, d.dCutoffHz, 0);
+    assertEquals(10, d.redetectEvery);
+    assertEquals(1.5, d.maxSideChange, 0);
+    assertEquals(0.35, d.maxShift, 0);
+    assertEquals(0.04, d.cropHold, 0);
+    // As tests/test_tracking.py's round trip: the given keys, the others' defaults.
+    ModelCard card = ModelCard.parse(withTracking("\"min_cutoff_hz\": 2.0, \"beta\": 3.0, \"d_cutoff_hz\": 4.0, "
+        + "\"redetect_every\": 7, \"speed\": \"rms_over_points\", "
+        + "\"beta_speed_unit\": \"crop square sides per second\", \"future\": 1"), "mine");
+    assertEquals(new ModelCard.Tracking(2.0, 3.0, 4.0, 7, 1.5, 0.35, 0.04), card.tracking);
+  }
+
+  @Test
+  public void badTrackingSettingsGetClearErrors() {
+    assertError(withTracking("\"min_cutoff_hz\": 0"),
+        "model card bad.json: tracking: need min_cutoff_hz > 0, d_cutoff_hz > 0, beta >= 0; got 0.0, 40.0, 1.0");
+    assertError(withTracking("\"redetect_every\": 0"), "tracking: need redetect_every >= 1");
+    assertError(withTracking("\"crop_hold\": -0.1"), "crop_hold >= 0; got 10, 1.5, 0.35, -0.1");
+    assertError(withTracking("\"max_side_change\": 1"), "max_side_change > 1");
+    assertError(withTracking("\"beta\": \"40\""), "tracking.beta must be a number");
+    assertError(withTracking("\"redetect_every\": 2.5"), "tracking.redetect_every");
+    assertError(withTracking("\"speed\": \"per_coordinate\""),
+        "tracking.speed is \"per_coordinate\", but the core implements only \"rms_over_points\"");
+    assertError(withTracking("\"beta_speed_unit\": \"pixels per second\""), "tracking.beta_speed_unit");
+    assertError(SAMPLE.replace("\"crop\": {", "\"tracking\": [], \"crop\": {"), "tracking must be an object");
+  }
+
+  private static String withTracking(String keys) {
+    return SAMPLE.replace("\"crop\": {", "\"tracking\": {" + keys + "}, \"crop\": {");
+  }
+
+  @Test
   public void inputQuantizationMustKeepRawPixels() {
     String q = "\"normalization\": \"inside the model\"";
     assertEquals(ModelCard.InputType.UINT8, ModelCard.parse(SAMPLE.replace(q,
@@ -187,11 +225,12 @@ public class ModelCardTest {
   public void theShippedSidecarCardsParse() {
     for (java.io.File f : TestFiles.shippedModels()) {
       ModelCard card = ModelCard.parse(TestFiles.text(TestFiles.sidecar(f)), f.getName());
-      assertEquals(f.getName(), TestFiles.schemeOf(f), card.schemeName);
-      int[][] subset5 = card.schemeName.equals("ibug68")
-          ? new int[][] {{36, 37, 38, 39, 40, 41}, {42, 43, 44, 45, 46, 47}, {30}, {48}, {54}}
-          : new int[][] {{0}, {1}, {2}, {3}, {4}};
-      assertArrayEquals(f.getName(), subset5, card.subset5());
+      assertEquals(TestFiles.shippedPoints(f), card.numPoints());
+      assertTrue(f.getName(), f.getName().contains("-" + card.schemeName + "-"));
+      assertEquals(5, card.subset5().length);
+      if (card.numPoints() == 5) assertArrayEquals(new int[][] {{0}, {1}, {2}, {3}, {4}}, card.subset5());
+      // The phone smooths and re-detects as fld_tf.landmarker: the card's settings, or the same defaults.
+      assertEquals(f.getName(), ModelCard.Tracking.DEFAULTS, card.tracking);
     }
   }
 

@@ -18,7 +18,7 @@ public class ModelFileTest {
       assertEquals(96, card.inputSize);
       assertEquals(f.getName().contains(".int8.") ? ModelCard.InputType.UINT8 : ModelCard.InputType.FLOAT32,
           card.inputType);
-      assertEquals(TestFiles.pointsOf(f), card.numPoints());
+      assertEquals(TestFiles.shippedPoints(f), card.numPoints());
     }
   }
 

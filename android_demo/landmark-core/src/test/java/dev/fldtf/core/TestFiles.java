@@ -54,21 +54,12 @@ final class TestFiles {
     return files;
   }
 
-  /** The scheme a shipped model's file name states ({@code mnv2-a050-<scheme>-96.<variant>.tflite}). */
-  static String schemeOf(File model) {
-    return model.getName().split("\\.")[0].split("-")[2];
-  }
-
-  /** Points of a shipped model, from the scheme in its file name. */
-  static int pointsOf(File model) {
-    switch (schemeOf(model)) {
-      case "mtfl5":
-        return 5;
-      case "ibug68":
-        return 68;
-      default:
-        throw new IllegalStateException("no point count known for " + model.getName());
-    }
+  /** Points of a shipped model, from the scheme its file is named after ({@code mnv2-a050-<scheme>-96.*}). */
+  static int shippedPoints(File model) {
+    String name = model.getName();
+    if (name.contains("-mtfl5-")) return 5;
+    if (name.contains("-ibug68-")) return 68;
+    throw new IllegalStateException(name + ": no known scheme (mtfl5, ibug68) in the name");
   }
 
   static byte[] bytes(File file) {

@@ -36,7 +36,7 @@ public class TfliteModelFileTest {
       TfliteModelFile.Tensor out = m.outputs()[0];
       assertArrayEquals(f.getName(), new int[] {1, 96, 96, 3}, in.shape);
       assertEquals("float32", out.type);
-      assertArrayEquals(new int[] {1, 2 * TestFiles.pointsOf(f)}, out.shape);
+      assertArrayEquals(f.getName(), new int[] {1, 2 * TestFiles.shippedPoints(f)}, out.shape);
       if (f.getName().contains(".int8.")) {
         // Full-integer model with a uint8 input that holds the pixels as they are.
         assertEquals("uint8", in.type);
