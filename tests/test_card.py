@@ -10,9 +10,10 @@ from fld_tf import detect, model_card
 from fld_tf.config import CropConfig, load_config
 from fld_tf.model_card import BoxRule, CardError, ModelCard, Quantization
 from fld_tf.schemes import get_scheme
+from fld_tf.tracking import TRACKING
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED = os.path.join(REPO, "models", "mnv2-a050-mtfl5-96.int8.json")
+SHIPPED = os.path.join(REPO, "fld_tf", "models", "mnv2-a050-mtfl5-96.int8.json")
 IO = {"input": {"shape": [1, 64, 64, 3], "dtype": "uint8", "quantization": {"scale": 1.0, "zero_point": 0}},
       "output": {"shape": [1, 136], "dtype": "float32"}}
 
@@ -27,8 +28,9 @@ def card():
 def test_built_card_is_typed_and_round_trips(card):
     assert card.size == 64 and card.input.dtype == "uint8" and card.input.quantization == Quantization(1.0, 0)
     assert card.output.shape == (1, 136) and card.output.flip_averaged is True
-    assert card.scheme is get_scheme("ibug68") and card.crop.rule == CropConfig()
-    assert card.model_file == "m.int8.tflite" and card.extra == {"quantization_debug": {"float_layers": []}}
+    assert card.scheme is get_scheme("ibug68") and card.crop.rule == CropConfig.for_scheme("ibug68")
+    assert card.model_file == "m.int8.tflite" and card.extra == {"quantization_debug": {"float_layers": []},
+                                                          "tracking": TRACKING.to_dict()}
     raw = json.loads(json.dumps(card.to_dict()))
     assert ModelCard.from_dict(raw) == card
     # the on-disk layout the Android core parses, plus the new keys
@@ -37,16 +39,16 @@ def test_built_card_is_typed_and_round_trips(card):
                             "quantization": {"scale": 1.0, "zero_point": 0}}
     assert raw["output"] == {"name": "landmarks", "shape": [1, 136], "dtype": "float32",
                              "layout": "xy_interleaved", "space": "crop_normalized", "flip_averaged": True}
-    assert raw["crop"]["resample"] == "bilinear" and raw["crop"]["landmark_scale"] == CropConfig().landmark_scale
+    assert raw["crop"]["resample"] == "bilinear" and raw["crop"]["landmark_scale"] == CropConfig.for_scheme("ibug68").landmark_scale
     assert raw["scheme"]["subset5"][0] == list(range(36, 42)) and raw["scheme"]["contours"]
     assert raw["quantization_debug"] == {"float_layers": []}
 
 
 def test_detector_box_rules_travel_in_the_card(card):
-    """Haar's rule is `fld_tf.detect`'s measured one (1.22, shift 0.015/0.100 box widths), not the
+    """Haar's rule is `fld_tf.detect`'s measured one (1.22, shift 0.011/0.097 box widths), not the
     CUHK-box rule of `crop.box_scale` (1.61)."""
-    assert card.box_rule("haar") == BoxRule(1.22, (0.015, 0.1))
-    assert card.to_dict()["crop"]["detectors"]["haar"] == {"box_scale": 1.22, "box_shift": [0.015, 0.1]}
+    assert card.box_rule("haar") == BoxRule(1.22, (0.011, 0.097))
+    assert card.to_dict()["crop"]["detectors"]["haar"] == {"box_scale": 1.22, "box_shift": [0.011, 0.097]}
     for name, (scale, shift) in detect.BOX_RULES.items():  # e.g. MediaPipe's BlazeFace on the phone
         assert card.box_rule(name) == BoxRule(scale, tuple(shift))
     assert card.box_rule("yolo") is None
@@ -64,7 +66,7 @@ def test_dict_era_helpers_work_on_both(card):
     for c in (card, raw):
         assert model_card.input_size(c) == 64
         assert model_card.scheme_of(c) is get_scheme("ibug68")
-        assert model_card.crop_config(c) == CropConfig()
+        assert model_card.crop_config(c) == CropConfig.for_scheme("ibug68")
     assert card["input"]["dtype"] == "uint8" and card["model_file"] == "m.int8.tflite"
     assert card["quantization_debug"] == {"float_layers": []}
 

@@ -82,7 +82,7 @@ POINTS = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float32
 
 
 def test_tracker_follows_face_tracker_java():
-    t = FaceTracker(CropConfig(), FaceDetector.square, TrackingConfig(redetect_every=3))
+    t = FaceTracker(CropConfig.for_scheme("mtfl5"), FaceDetector.square, TrackingConfig(redetect_every=3))
     assert t.needs_detection()
     first = t.choose_crop(BOX, True)
     np.testing.assert_array_equal(first, FaceDetector.square(BOX))
