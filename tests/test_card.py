@@ -56,8 +56,9 @@ def test_detector_box_rules_travel_in_the_card(card):
 
 def test_shipped_card_reads_and_its_scheme_is_the_registered_one():
     shipped = model_card.read_card(SHIPPED)
-    assert shipped.scheme is get_scheme("mtfl5")  # older card without contours: same facts
-    assert shipped.input.shape == (1, 96, 96, 3) and shipped.crop.detectors == {}
+    assert shipped.scheme is get_scheme("mtfl5")
+    assert shipped.input.shape == (1, 96, 96, 3)
+    assert shipped.crop.detectors == {name: BoxRule(s, d) for name, (s, d) in detect.BOX_RULES.items()}
     assert shipped.metrics["aflw_test"]["count"] == 2995
 
 
