@@ -158,24 +158,29 @@ def _side(prefix: str, count: int, mirror: bool = False) -> Tuple[str, ...]:
 
 _MTFL5_NAMES = ("left_eye", "right_eye", "nose_tip", "left_mouth", "right_mouth")
 
+# Shared by the 68- and 98-point markups, in both files' order.
+_NOSE_BRIDGE = ("nose_bridge_top", "nose_bridge_2", "nose_bridge_3", "nose_tip")
+_NOSTRILS = ("left_nostril_outer", "left_nostril", "nose_base", "right_nostril", "right_nostril_outer")
+_OUTER_LIPS = ("left_mouth_corner", "left_upper_lip_outer", "left_upper_lip_mid", "upper_lip_top",
+               "right_upper_lip_mid", "right_upper_lip_outer", "right_mouth_corner",
+               "right_lower_lip_outer", "right_lower_lip_mid", "lower_lip_bottom", "left_lower_lip_mid",
+               "left_lower_lip_outer")
+_INNER_LIPS = ("left_inner_mouth_corner", "left_inner_upper_lip", "inner_upper_lip", "right_inner_upper_lip",
+               "right_inner_mouth_corner", "right_inner_lower_lip", "inner_lower_lip", "left_inner_lower_lip")
+
 # The i-bug 68-point markup of 300-W, in its order (0-based); image-left first within a pair.
 _IBUG68_NAMES = (
     _side("left_jaw", 8) + ("chin",) + _side("right_jaw", 8, mirror=True)                      # 0-16
     + ("left_brow_outer", "left_brow_2", "left_brow_mid", "left_brow_4", "left_brow_inner")    # 17-21
     + ("right_brow_inner", "right_brow_4", "right_brow_mid", "right_brow_2", "right_brow_outer")  # 22-26
-    + ("nose_bridge_top", "nose_bridge_2", "nose_bridge_3", "nose_tip")                        # 27-30
-    + ("left_nostril_outer", "left_nostril", "nose_base", "right_nostril", "right_nostril_outer")  # 31-35
+    + _NOSE_BRIDGE  # 27-30
+    + _NOSTRILS  # 31-35
     + ("left_eye_outer", "left_eye_upper_outer", "left_eye_upper_inner", "left_eye_inner",
        "left_eye_lower_inner", "left_eye_lower_outer")                                         # 36-41
     + ("right_eye_inner", "right_eye_upper_inner", "right_eye_upper_outer", "right_eye_outer",
        "right_eye_lower_outer", "right_eye_lower_inner")                                       # 42-47
-    + ("left_mouth_corner", "left_upper_lip_outer", "left_upper_lip_mid", "upper_lip_top",
-       "right_upper_lip_mid", "right_upper_lip_outer", "right_mouth_corner",
-       "right_lower_lip_outer", "right_lower_lip_mid", "lower_lip_bottom", "left_lower_lip_mid",
-       "left_lower_lip_outer")                                                                 # 48-59
-    + ("left_inner_mouth_corner", "left_inner_upper_lip", "inner_upper_lip", "right_inner_upper_lip",
-       "right_inner_mouth_corner", "right_inner_lower_lip", "inner_lower_lip",
-       "left_inner_lower_lip")                                                                 # 60-67
+    + _OUTER_LIPS  # 48-59
+    + _INNER_LIPS  # 60-67
 )
 
 # WFLW's 98 points, in its order.
@@ -183,19 +188,14 @@ _WFLW98_NAMES = (
     _side("left_contour", 16) + ("chin",) + _side("right_contour", 16, mirror=True)            # 0-32
     + _side("left_brow_upper", 5) + _side("left_brow_lower", 4, mirror=True)                   # 33-41
     + _side("right_brow_upper", 5, mirror=True) + _side("right_brow_lower", 4)                 # 42-50
-    + ("nose_bridge_top", "nose_bridge_2", "nose_bridge_3", "nose_tip")                        # 51-54
-    + ("left_nostril_outer", "left_nostril", "nose_base", "right_nostril", "right_nostril_outer")  # 55-59
+    + _NOSE_BRIDGE  # 51-54
+    + _NOSTRILS  # 55-59
     + ("left_eye_outer", "left_eye_upper_outer", "left_eye_upper", "left_eye_upper_inner",
        "left_eye_inner", "left_eye_lower_inner", "left_eye_lower", "left_eye_lower_outer")     # 60-67
     + ("right_eye_inner", "right_eye_upper_inner", "right_eye_upper", "right_eye_upper_outer",
        "right_eye_outer", "right_eye_lower_outer", "right_eye_lower", "right_eye_lower_inner")  # 68-75
-    + ("left_mouth_corner", "left_upper_lip_outer", "left_upper_lip_mid", "upper_lip_top",
-       "right_upper_lip_mid", "right_upper_lip_outer", "right_mouth_corner",
-       "right_lower_lip_outer", "right_lower_lip_mid", "lower_lip_bottom", "left_lower_lip_mid",
-       "left_lower_lip_outer")                                                                 # 76-87
-    + ("left_inner_mouth_corner", "left_inner_upper_lip", "inner_upper_lip", "right_inner_upper_lip",
-       "right_inner_mouth_corner", "right_inner_lower_lip", "inner_lower_lip",
-       "left_inner_lower_lip")                                                                 # 88-95
+    + _OUTER_LIPS  # 76-87
+    + _INNER_LIPS  # 88-95
     + ("left_pupil", "right_pupil")                                                            # 96-97
 )
 
