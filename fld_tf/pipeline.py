@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from fld_tf import augment, geometry
 from fld_tf.data import tfrecord
-from fld_tf.warp import round_pixels, sampling_matrix, to_crop, warp
+from fld_tf.warp import crop_square as square_in_graph, round_pixels, sampling_matrix, to_crop, warp
 from fld_tf.data.readers import image_size, read_list, samples_to_arrays
 from fld_tf.data.sample import Sample
 from fld_tf.schemes import PointScheme
@@ -122,7 +122,7 @@ def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: 
 
     def element(record):
         r = tfrecord.parse(record, k, a)
-        square = tfrecord.crop_square(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
+        square = square_in_graph(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
                                       r["size"])
         return {"image": r["image"], "points": r["points"], "square": square,
                 "attributes": r["attributes"], "index": r["index"]}
@@ -272,7 +272,7 @@ def record_annotations(data_cfg, scheme: PointScheme, files: Sequence[str], crop
 
     def annotations(record):
         r = tfrecord.parse(record, k, a, keys)
-        square = tfrecord.crop_square(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
+        square = square_in_graph(crop_source, data_cfg.crop, r["points"], r["box"], r["has_box"],
                                       r["size"])
         return {"points": r["points"], "square": square, "index": r["index"], "attributes": r["attributes"]}
 

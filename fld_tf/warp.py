@@ -1,4 +1,4 @@
-"""TF twins of `fld_tf.geometry`'s sampling grid, used inside tf.data graphs."""
+"""TF twins of `fld_tf.geometry`: the crop rule and the sampling grid, used inside tf.data graphs."""
 from __future__ import annotations
 
 import tensorflow as tf
@@ -35,3 +35,38 @@ def to_crop(points, matrix, size: int):
 def round_pixels(image):
     """floor(v + 0.5) to uint8 values: what a camera frame resampled on the phone looks like."""
     return tf.clip_by_value(tf.floor(image + 0.5), 0.0, 255.0)
+
+
+def crop_square(source: str, crop_cfg, points, box, has_box, size):
+    """TF twin of `geometry.crop_square`: the crop square `(cx, cy, side)` float32, shape `(3,)`.
+
+    Computed in the same precision steps as the numpy rule (float32 extents, float64 arithmetic after)
+    so both give the same float32 square. `auto` takes the box when `has_box`, else the landmarks.
+
+    Args:
+      points: `(K, 2)` float32; box: `(4,)` float32; has_box: bool scalar; size: `(2,)` width, height.
+    """
+    def from_points():
+        lo, hi = tf.reduce_min(points, axis=0), tf.reduce_max(points, axis=0)
+        extent = tf.cast(tf.reduce_max(hi - lo), tf.float64)
+        centre = tf.cast((lo + hi) / 2, tf.float64) + tf.constant(crop_cfg.landmark_shift, tf.float64) * extent
+        return tf.cast(tf.concat([centre, [crop_cfg.landmark_scale * extent]], 0), tf.float32)
+
+    def from_box():
+        b = tf.cast(box, tf.float64)
+        width = b[2] - b[0]
+        centre = tf.stack([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]) + \
+            tf.constant(crop_cfg.box_shift, tf.float64) * width
+        return tf.cast(tf.concat([centre, [crop_cfg.box_scale * width]], 0), tf.float32)
+
+    if source == "auto":
+        return tf.cond(has_box, from_box, from_points)
+    if source == "box":
+        with tf.control_dependencies([tf.debugging.Assert(has_box, ["crop source 'box' needs a face box"])]):
+            return from_box()
+    if source == "landmarks":
+        return from_points()
+    if source == "image":
+        w, h = tf.cast(size[0], tf.float32), tf.cast(size[1], tf.float32)
+        return tf.stack([(w - 1) / 2, (h - 1) / 2, tf.maximum(w, h)])
+    raise ValueError(f"unknown crop source {source!r}; expected auto, box, image or landmarks")

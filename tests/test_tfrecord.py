@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from fld_tf import geometry, pipeline
+from fld_tf import geometry, pipeline, warp
 from fld_tf.config import load_config
 from fld_tf.data import tfrecord
 from fld_tf.data.__main__ import main as data_main
@@ -77,7 +77,7 @@ def test_in_graph_crop_square_equals_geometry(packed, fmt, sources):
     samples = read_list(packed[fmt][0], fmt).samples
     for s, r in zip(samples, _records(packed[fmt][1])):
         for source in sources:
-            got = tfrecord.crop_square(source, cfg.data.crop, r["points"], r["box"], r["has_box"], r["size"])
+            got = warp.crop_square(source, cfg.data.crop, r["points"], r["box"], r["has_box"], r["size"])
             want = geometry.crop_square(source, cfg.data.crop, s.points, s.box, image_size(s.image_path))
             np.testing.assert_array_equal(got.numpy(), want, err_msg=f"{s.source} {source}")
 

@@ -1,4 +1,4 @@
-"""Sharded TFRecords of annotated faces: `pack` writes them, `parse` and `crop_square` read them in-graph.
+"""Sharded TFRecords of annotated faces: `pack` writes them, `parse` reads them in-graph.
 
 Usage:
   python -m fld_tf.data pack /data/mtfl/training.txt --format mtfl --out /data/mtfl-records --shards 16
@@ -20,7 +20,7 @@ Shard `s` of `S` holds list records `s, s + S, s + 2S, ...`: round-robin, so eve
 whole list and shard sizes differ by at most one. `manifest.json` beside the shards gives the counts,
 so training knows its epoch length without reading the shards.
 
-The crop square is computed at read time by `crop_square`, a TF twin of `fld_tf.geometry.crop_square`
+The crop square is computed at read time by `fld_tf.warp.crop_square`, the TF twin of `fld_tf.geometry.crop_square`
 (tested against it), not stored at pack time: the crop rule (`data.crop`, `data.train_crop`) is a
 training choice that gets recalibrated, and a square frozen into the shards would silently keep the old
 rule, or force a repack of every dataset to change one number. The twin costs a handful of scalar ops
@@ -175,41 +175,6 @@ def parse(serialized, num_points: int, num_attributes: int, keys: Optional[Seque
     if "size" in e:
         e["size"] = tf.cast(e["size"], tf.int32)
     return e
-
-
-def crop_square(source: str, crop_cfg, points, box, has_box, size):
-    """TF twin of `geometry.crop_square`: the crop square `(cx, cy, side)` float32, shape `(3,)`.
-
-    Computed in the same precision steps as the numpy rule (float32 extents, float64 arithmetic after)
-    so both give the same float32 square. `auto` takes the box when `has_box`, else the landmarks.
-
-    Args:
-      points: `(K, 2)` float32; box: `(4,)` float32; has_box: bool scalar; size: `(2,)` width, height.
-    """
-    def from_points():
-        lo, hi = tf.reduce_min(points, axis=0), tf.reduce_max(points, axis=0)
-        extent = tf.cast(tf.reduce_max(hi - lo), tf.float64)
-        centre = tf.cast((lo + hi) / 2, tf.float64) + tf.constant(crop_cfg.landmark_shift, tf.float64) * extent
-        return tf.cast(tf.concat([centre, [crop_cfg.landmark_scale * extent]], 0), tf.float32)
-
-    def from_box():
-        b = tf.cast(box, tf.float64)
-        width = b[2] - b[0]
-        centre = tf.stack([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]) + \
-            tf.constant(crop_cfg.box_shift, tf.float64) * width
-        return tf.cast(tf.concat([centre, [crop_cfg.box_scale * width]], 0), tf.float32)
-
-    if source == "auto":
-        return tf.cond(has_box, from_box, from_points)
-    if source == "box":
-        with tf.control_dependencies([tf.debugging.Assert(has_box, ["crop source 'box' needs a face box"])]):
-            return from_box()
-    if source == "landmarks":
-        return from_points()
-    if source == "image":
-        w, h = tf.cast(size[0], tf.float32), tf.cast(size[1], tf.float32)
-        return tf.stack([(w - 1) / 2, (h - 1) / 2, tf.maximum(w, h)])
-    raise ValueError(f"unknown crop source {source!r}; expected auto, box, image or landmarks")
 
 
 def is_val(index, fraction: float, seed: int):
