@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import fld_tf  # noqa: F401
 import numpy as np
 
+from fld_tf import logs
 from fld_tf import model_card, runtime
 from export import card_checks, report
 from export.targets import TargetProfile, check_report, latency_gated, load_target
@@ -222,6 +223,7 @@ def load_models(paths: Sequence[str]) -> List[Model]:
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     add_test_arguments(parser)
+    logs.add_flag(parser)
     return parser
 
 

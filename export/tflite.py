@@ -32,6 +32,7 @@ from typing import Dict, List, Optional
 import fld_tf  # noqa: F401
 import numpy as np
 
+from fld_tf import logs
 from fld_tf import model_card, runtime
 from export import parity, report, variants
 from export.targets import load_target
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-parity", action="store_true", help="skip the parity gate")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
     parity.add_test_arguments(parser)
+    logs.add_flag(parser)
     return parser
 
 

@@ -19,6 +19,7 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from fld_tf import logs
 from fld_tf import geometry
 from fld_tf.config import Config, ConfigError, ON_BAD, load_config
 from fld_tf.data.readers import FORMATS
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default=None, help="output folder (default: <run>/eval)")
     parser.add_argument("--name", default=None, help="name for the output files (default: list stem)")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
+    logs.add_flag(parser)
     return parser
 
 

@@ -31,6 +31,7 @@ import sys
 import time
 from typing import Optional
 
+from fld_tf import logs
 from fld_tf.config import Config, ConfigError, ON_BAD, load_config, save_config
 from fld_tf.data.sample import DataError
 
@@ -300,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jit-compile", action="store_true", default=None, help="compile steps with XLA")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. -o train.epochs=5 (repeatable)")
+    logs.add_flag(parser)
     return parser
 
 

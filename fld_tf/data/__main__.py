@@ -22,6 +22,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from fld_tf import logs
 from fld_tf.geometry import CROP_SOURCES
 from fld_tf.data.readers import DEFAULT_SCHEMES, FORMATS, ON_BAD, ReadResult, read_list
 from fld_tf.data.sample import DataError
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, add_args, run) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
         add_args(sub)
+        logs.add_flag(sub)
         sub.set_defaults(run=run)
     return parser
 
