@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from fld_tf import model_card, runtime
+from fld_tf import logs, model_card, runtime
 from fld_tf import geometry, pipeline, warp
 from fld_tf.config import DataConfig
 from fld_tf.data.download import DATASETS, default_root, resolve_root
@@ -150,7 +150,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", default=None,
                         help="dataset folder (else $FLD_DATA/mtfl, or $FLD_DATA/helen68 for a 68-point model)")
     parser.add_argument("--run-java", action="store_true", help="then run the Java GoldenParityTest on --out")
+    logs.add_flag(parser)
     args = parser.parse_args(argv)
+    logs.setup(args.verbose)
     try:
         if not 1 <= args.count <= 12:
             raise ValueError(f"--count must be 1..12 (goldens are committed test fixtures), got {args.count}")
