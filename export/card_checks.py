@@ -4,8 +4,10 @@ The card's `input.*` and `output.flip_averaged` are promises nothing in the conv
 so they are tested by behaviour, on the first `PROBE_FACES` test crops:
 
 - flip averaging: a flip-averaged model's points on the mirrored crop, mirrored back (x -> 1 - x,
-  left and right swapped), are its points on the crop, up to one output quantisation step; a
-  model that does not average misses by its own left-right inconsistency.
+  left and right swapped), are its points on the crop, up to `FLIP_STEPS` output quantisation
+  steps (the merge's x = (a + 1 - b) / 2 rounds once per direction: measured up to 0.92 step on
+  the shipped 68-point int8 model, 0.52 on the 5-point one); a model that does not average misses
+  by its own left-right inconsistency.
 - pixel range (float inputs) and colour order: the model is also fed 0..1 and -1..1 pixels and BGR
   crops. If one of those is clearly better than feeding the card's way (NME lower by
   `MIN_GAIN` of the card's and by `MIN_SE` paired standard errors), the card describes another
@@ -22,7 +24,8 @@ from fld_tf import geometry, metrics
 from fld_tf.model_card import ModelCard
 
 PROBE_FACES = 100
-FLIP_TOLERANCE = 1e-5  # crop widths, on top of one output step: float rounding of the merge
+FLIP_TOLERANCE = 1e-5  # crop widths: float rounding of the merge
+FLIP_STEPS = 2         # output quantisation steps allowed on top (integer models)
 MIN_GAIN = 0.05        # fraction of the card's NME an alternative feeding must save ...
 MIN_SE = 3.0           # ... and how many standard errors of the paired difference
 # Other pixel ranges a float model could want: name -> uint8 pixels to the values fed.
@@ -49,7 +52,7 @@ def flip_asymmetry(run: Run, images: np.ndarray, flip_indices: np.ndarray) -> fl
 
 
 def flip_problem(card: ModelCard, asymmetry: float, step: float) -> List[str]:
-    tolerance = FLIP_TOLERANCE + step
+    tolerance = FLIP_TOLERANCE + FLIP_STEPS * step
     if card.output.flip_averaged and asymmetry > tolerance:
         return [f"card output.flip_averaged is true, but the model's points on mirrored crops, mirrored back, "
                 f"miss its own by up to {asymmetry:.4f} crop widths (tolerance {tolerance:.4f}): "
@@ -108,6 +111,6 @@ def check_model(run: Callable[[np.ndarray, str], np.ndarray], card: ModelCard, i
                                                                      card.input.dtype)}
     if card.input.dtype == "float32":  # a uint8 input's range is its quantisation, checked elsewhere
         nme.update({name: errors(fn(images), "float32") for name, fn in RANGES.items()})
-    report = {"faces": n, "flip_asymmetry": asymmetry, "flip_tolerance": FLIP_TOLERANCE + step,
+    report = {"faces": n, "flip_asymmetry": asymmetry, "flip_tolerance": FLIP_TOLERANCE + FLIP_STEPS * step,
               "nme_percent": {name: 100 * float(e.mean()) for name, e in nme.items()}}
     return report, flip_problem(card, asymmetry, step) + feeding_problems(card, nme)

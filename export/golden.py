@@ -152,6 +152,7 @@ def main(argv=None) -> int:
     parser.add_argument("--run-java", action="store_true", help="then run the Java GoldenParityTest on --out")
     logs.add_flag(parser)
     args = parser.parse_args(argv)
+    logs.setup(args.verbose)
     try:
         if not 1 <= args.count <= 12:
             raise ValueError(f"--count must be 1..12 (goldens are committed test fixtures), got {args.count}")

@@ -30,8 +30,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import fld_tf  # noqa: F401
 import numpy as np
 
-from fld_tf import logs
-from fld_tf import model_card, runtime
+from fld_tf import logs, model_card, runtime
 from export import card_checks, report
 from export.targets import TargetProfile, check_report, latency_gated, load_target
 from export.variants import VARIANTS
@@ -292,6 +291,7 @@ def main(argv=None) -> int:
     parser.add_argument("models", nargs="+", help=".tflite files, or folders of them")
     parser.add_argument("--out", default=None, help="report folder (default: the first model's folder)")
     args = parser.parse_args(argv)
+    logs.setup(args.verbose)
     try:
         profile = load_target(args.target or ExportConfig().target)
         models = load_models(args.models)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from typing import Dict, List, Set, Tuple
 
 import fld_tf  # noqa: F401
@@ -31,7 +30,7 @@ import tensorflow as tf
 import tf_keras as keras
 from tensorflow.lite.python.util import modify_model_io_type
 
-from fld_tf import runtime, tflite_graph
+from fld_tf import logs, runtime, tflite_graph
 from export.quantize import representative_fn
 from export.variants import serving_function
 
@@ -48,17 +47,13 @@ def build_debugger(model: keras.Model, images: np.ndarray):
     converter = tf.lite.TFLiteConverter.from_concrete_functions([serving_function(model)], model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_fn(images[:DEBUG_IMAGES])
-    with warnings.catch_warnings():  # the debugger runs the deprecated tf.lite.Interpreter inside
-        warnings.simplefilter("ignore", UserWarning)
-        return tf.lite.experimental.QuantizationDebugger(
-            converter=converter, debug_dataset=representative_fn(images[:DEBUG_IMAGES]))
+    return tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=representative_fn(images[:DEBUG_IMAGES]))
 
 
 def rank_layers(debugger) -> List[Dict]:
     """Runs the debugger; layer output tensors, worst RMSE / scale first."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        debugger.run()
+    debugger.run()
     text = io.StringIO()
     debugger.layer_statistics_dump(text)
     text.seek(0)
@@ -101,9 +96,11 @@ class SelectiveInt8:
     """The debugger's ranking, computed once; `quantize(n)` keeps the worst `n` layers in float."""
 
     def __init__(self, model: keras.Model, images: np.ndarray):
-        self.debugger = build_debugger(model, images)
+        with logs.native_stderr_filtered():  # the debugger's conversions print the quantizer's C++ lines
+            self.debugger = build_debugger(model, images)
+            ranking = rank_layers(self.debugger)
         readers = input_readers(self.debugger.calibrated_model)
-        self.ranking = [r for r in rank_layers(self.debugger) if r["tensor_name"] not in readers]
+        self.ranking = [r for r in ranking if r["tensor_name"] not in readers]
 
     def quantize(self, count: int) -> Tuple[bytes, Dict]:
         """Full-integer int8 with the `count` worst layers (and their weightless feeders) in float.
@@ -120,7 +117,9 @@ class SelectiveInt8:
         names = [w["tensor_name"] for w in worst]
         feeders = feeding_ops(self.debugger.calibrated_model, names)
         self.debugger.options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=names + feeders)
-        quantized = bytes(modify_model_io_type(self.debugger.get_nondebug_quantized_model(), tf.uint8, tf.float32))
+        with logs.native_stderr_filtered():
+            quantized = bytes(modify_model_io_type(self.debugger.get_nondebug_quantized_model(), tf.uint8,
+                                                   tf.float32))
         try:
             runtime.interpreter(quantized, delegates=False)
         except (RuntimeError, ValueError) as e:

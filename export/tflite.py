@@ -32,8 +32,7 @@ from typing import Dict, List, Optional
 import fld_tf  # noqa: F401
 import numpy as np
 
-from fld_tf import logs
-from fld_tf import model_card, runtime
+from fld_tf import logs, model_card, runtime
 from export import parity, report, variants
 from export.targets import load_target
 from export.variants import VARIANTS, format_table, parse_variants
@@ -219,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    logs.setup(args.verbose)
     try:
         if args.selective < 0:
             raise ValueError(f"--selective must be 0 (off) or positive, got {args.selective}")

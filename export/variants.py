@@ -13,6 +13,8 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import fld_tf  # noqa: F401
 import numpy as np
 
+from fld_tf import logs
+
 # A factory of calibration batches: each call returns an iterable of `[image]`, image `(1, S, S, 3)`
 # float32 0..255, as `TFLiteConverter.representative_dataset` wants.
 Representative = Callable[[], Iterable[List[np.ndarray]]]
@@ -127,4 +129,6 @@ def build_converter(model: "keras.Model", variant: str,
 
 def convert(model: "keras.Model", variant: str, representative: Optional[Representative] = None) -> bytes:
     """Converts `model` to the `.tflite` bytes of `variant` (see `build_converter`)."""
-    return bytes(build_converter(model, variant, representative).convert())
+    converter = build_converter(model, variant, representative)
+    with logs.native_stderr_filtered():  # the quantizer's C++ "fully_quantize: 0, ..." line
+        return bytes(converter.convert())

@@ -33,6 +33,7 @@ NOISE = tuple(re.compile(p) for p in (
     r"^E\d{4} [\d:. ]+\d+ cuda_\w+\.cc:\d+\] failed call to cuInit",  # no GPU: not an error here
     r"^To enable the following instructions: .* rebuild TensorFlow",  # cpu_feature_guard's 2nd line
     r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
+    r"^fully_quantize: \d+, inference_type: \d+, input_inference_type: \w+, output_inference_type: \w+$",
 ))
 _state = {"verbose": False, "installed": False}
 

@@ -4,6 +4,8 @@ import glob
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import fld_tf  # noqa: F401
 import numpy as np
@@ -254,3 +256,17 @@ def test_the_configs_export_target_is_the_profile_without_target_option(tiny_run
     code = tflite.main([tiny_run, "--out", str(tmp_path / "out"), *args, "-o", "export.target=pixel-9000"])
     assert code == 2
     assert "unknown target 'pixel-9000'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("module", ["export.tflite", "export.parity"])
+def test_help_does_not_import_tensorflow(module, tmp_path):
+    """`--help` prints the usage without loading TensorFlow (`-X importtime` lists every import)."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": repo + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", module, "--help"], cwd=str(tmp_path),
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith(f"usage: python -m {module}"), result.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "ai_edge_litert.interpreter" in imported or "fld_tf.model_card" in imported  # the listing is there
+    assert not {m for m in imported if m.split(".")[0] in ("tensorflow", "tf_keras", "keras")}

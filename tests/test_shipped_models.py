@@ -1,6 +1,6 @@
-"""The shipped 5-point models (`fld_tf/models/`) through the parity gate, run as a user runs it: their NME on a
-fixed list is pinned, the CED data and plot say what the errors say, and the gate's card checks catch a
-model that does not do what its card says."""
+"""The shipped models (`fld_tf/models/`) through the parity gate, run as a user runs it: their NME on a
+fixed list is pinned (5 points on AFLW, 68 points on HELEN), the CED data and plot say what the errors
+say, and the gate's card checks catch a model that does not do what its card says."""
 import json
 import os
 import subprocess
@@ -18,12 +18,29 @@ MODELS = os.path.join(REPO, "fld_tf", "models")
 NAME = "mnv2-a050-mtfl5-96"
 LIST_LINES = 300
 # NME (%) of the shipped files on the first 300 AFLW test faces (testing.txt), measured with
-# `python -m export.parity fld_tf/models/mnv2-a050-mtfl5-96.*.tflite --list <those lines>` on x86_64 (XNNPACK). A re-export, a changed
-# crop, pipeline or runtime moves them by more than the tolerance.
+# `python -m export.parity fld_tf/models/mnv2-a050-mtfl5-96.*.tflite --list <those lines>` on x86_64
+# (XNNPACK). A re-export, a changed crop, pipeline or runtime moves them by more than the tolerance.
 PINNED = {"float32": 6.7946, "int8": 6.8589}
 FAILURE_PERCENT = {"float32": 10.6667, "int8": 11.6667}  # faces above 10% NME: 32 and 35 of 300
 TOLERANCE_PP = 0.02
+# The 68-point model on the first 100 HELEN test faces (sorted .pts paths), cropped from the landmarks
+# (300-W protocol): outer-eye-corner and pupil NME (%).
+NAME68 = "mnv2-a050-ibug68-96"
+PINNED68 = {"float32": (3.9858, 5.5436), "int8": (4.0181, 5.5885)}
+HELEN_FACES = 100
 LINE_COLORS = {"float32": (31, 119, 180), "int8": (255, 127, 14)}  # matplotlib's C0, C1 (RGB)
+
+
+def _gate(files, args, cwd):
+    """`python -m export.parity FILES ARGS` in a subprocess from `cwd`; its parity.json."""
+    out = cwd / "report"
+    cmd = [sys.executable, "-m", "export.parity", *files, *args, "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(cmd, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "parity: every check of target 'android-arm64' passed" in result.stdout
+    with open(out / "parity.json", encoding="utf-8") as f:
+        return json.load(f)
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +54,25 @@ def aflw300(tmp_path_factory, mtfl_root):
 
 @pytest.fixture(scope="module")
 def shipped_gate(aflw300, mtfl_root):
-    """`python -m export.parity models/ ...` in a subprocess, from another folder; its output folder."""
-    out = aflw300 / "report"
-    files = [os.path.join(MODELS, f"{NAME}.{v}.tflite") for v in PINNED]  # the 5-point ones
-    cmd = [sys.executable, "-m", "export.parity", *files, "--list", str(aflw300 / "aflw300.txt"),
-           "--list-name", "aflw300", "--data-root", mtfl_root, "--image-root", mtfl_root, "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = subprocess.run(cmd, cwd=str(aflw300), env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "parity: every check of target 'android-arm64' passed" in result.stdout
-    with open(out / "parity.json", encoding="utf-8") as f:
-        return out, json.load(f)
+    """The 5-point files through `python -m export.parity`, from another folder; `(report folder, parity.json)`."""
+    files = [os.path.join(MODELS, f"{NAME}.{v}.tflite") for v in PINNED]
+    report = _gate(files, ["--list", str(aflw300 / "aflw300.txt"), "--list-name", "aflw300", "--data-root",
+                           mtfl_root, "--image-root", mtfl_root], aflw300)
+    return aflw300 / "report", report
+
+
+def test_shipped_68_point_nme_is_pinned(mtfl_root, tmp_path):
+    helen = os.path.join(os.path.dirname(mtfl_root), "helen68")
+    files = [os.path.join(MODELS, f"{NAME68}.{v}.tflite") for v in PINNED68]
+    report = _gate(files, ["--list", "testset", "--format", "pts", "--crop", "landmarks", "--data-root", helen,
+                           "--limit", str(HELEN_FACES)], tmp_path)
+    assert report["failures"] == [] and report["list"]["count"] == HELEN_FACES
+    for variant, (corners, pupils) in PINNED68.items():
+        result = report["variants"][variant]
+        m = result["metrics"]
+        assert len(m["per_point_nme_percent"]) == 68 and result["card_problems"] == []
+        assert abs(m["nme_percent"] - corners) <= TOLERANCE_PP, (variant, m["nme_percent"])
+        assert abs(m["nme_percent_by"]["pupils"] - pupils) <= TOLERANCE_PP, (variant, m["nme_percent_by"])
 
 
 def test_shipped_nme_is_pinned(shipped_gate):
