@@ -38,7 +38,6 @@ from export.targets import load_target
 from export.variants import VARIANTS, format_table, parse_variants
 from fld_tf import metrics
 from fld_tf.config import ConfigError
-from fld_tf.inputs import data_root
 from fld_tf.data.sample import DataError
 from fld_tf.schemes import get_scheme
 
@@ -104,6 +103,7 @@ def prepare(args) -> Job:
 def calibrate(job: Job) -> None:
     """Representative images from the run's training list, when a variant needs them."""
     from export import quantize
+    from fld_tf.inputs import data_root
 
     if any(VARIANTS[v].calibrated for v in job.variants):
         job.root = data_root(job.cfg)

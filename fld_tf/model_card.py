@@ -16,6 +16,7 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -140,12 +141,34 @@ class ModelCard:
             raise CardError(f"{source}: {e}") from None
 
     def __getitem__(self, key: str):
-        """The JSON view, for code not yet on the typed fields (`card["input"]["dtype"]`)."""
-        return self.to_dict()[key]
+        """The JSON view, read-only, for code not yet on the typed fields (`card["input"]["dtype"]`)."""
+        return _read_only(self.to_dict()[key])
 
     def get(self, key: str, default=None):
         """`dict.get` on the JSON view (keys a card may lack, e.g. `tracking`)."""
-        return self.to_dict().get(key, default)
+        value = self.to_dict().get(key, default)
+        return _read_only(value) if value is not default else default
+
+
+class _ReadOnlyDict(dict):
+    """A card's JSON view: a dict (for `isinstance` and `json`) that refuses edits, which would be lost."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a ModelCard is frozen: edit card.to_dict() (or use card.replace) and write that")
+
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = _refuse
+
+    def __copy__(self):
+        return dict(self)
+
+    def __deepcopy__(self, memo):
+        return copy.deepcopy(dict(self), memo)
+
+
+def _read_only(value):
+    if isinstance(value, dict):
+        return _ReadOnlyDict({k: _read_only(v) for k, v in value.items()})
+    return [_read_only(v) for v in value] if isinstance(value, list) else value
 
 
 CardLike = Union[ModelCard, Mapping]

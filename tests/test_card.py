@@ -142,3 +142,16 @@ def test_write_model_refuses_a_bad_card_and_writes_nothing(card, tmp_path):
     with pytest.raises(CardError, match="m.int8.tflite: input.pixel_range"):
         model_card.write_model(str(tmp_path / "m.int8.tflite"), b"TFL3", raw)
     assert os.listdir(tmp_path) == []
+
+
+def test_the_json_view_is_read_only(card):
+    """Edits through `card[...]` would be lost (each read is a fresh view), so they are refused."""
+    crop = card["crop"]
+    with pytest.raises(TypeError, match="a ModelCard is frozen: edit card.to_dict()"):
+        crop["detectors"] = {}
+    with pytest.raises(TypeError):
+        card["input"].update(dtype="float32")
+    assert isinstance(crop, dict) and json.loads(json.dumps(crop)) == card.to_dict()["crop"]
+    editable = copy.deepcopy(crop)
+    editable["box_scale"] = 2.0  # a copy is a plain dict again
+    assert card.crop.rule.box_scale == CropConfig.for_scheme("ibug68").box_scale

@@ -97,7 +97,7 @@ def test_card_round_trips_from_json_and_from_tflite(tiny_export, tiny_run):
         assert embedded.training["config"]["alpha"] == 0.35
         with open(model_card.card_path(path), encoding="utf-8") as f:
             raw = json.load(f)  # the on-disk JSON the Android core parses
-        assert raw["crop"]["detectors"]["haar"] == {"box_scale": 1.22, "box_shift": [0.015, 0.1]}
+        assert raw["crop"]["detectors"]["haar"] == {"box_scale": scale, "box_shift": list(shift)}
         assert raw["scheme"] == get_scheme("mtfl5").to_dict() and raw["input"]["pixel_range"] == [0, 255]
         assert model_card.ModelCard.from_dict(raw) == embedded and embedded.to_dict() == raw
         data, card = model_card.read_model(model_card.card_path(path))
