@@ -124,7 +124,7 @@ def test_modes_options_and_bad_calls(landmarker, lfw):
         landmarker.detect_for_video(read_image(lfw[0].image_path), 0)
     with pytest.raises(LandmarkerError, match="RGB uint8"):
         landmarker.detect(np.zeros((10, 10), np.float32))
-    with pytest.raises(assets.AssetError, match="shipped: mtfl5"):
+    with pytest.raises(assets.AssetError, match="shipped: ibug68, mtfl5, "):
         FaceLandmarker.create("no-such-model")
     with pytest.raises(LandmarkerError, match="min_face_score"):
         FaceLandmarker.create("mtfl5", min_face_score=2)

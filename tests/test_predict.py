@@ -247,7 +247,7 @@ def test_bad_inputs_exit_2(tiny_model, lfw_samples, tmp_path, capsys, monkeypatc
              ([str(not_video), "--model", model], f"{not_video}: cannot open it as an image or a video"),
              ([str(empty), "--model", model], f"{empty}: empty file"),
              ([str(tmp_path), "--model", model], f"{tmp_path}: is a folder"),
-             ([photo, "--model", "mtfl6"], "--model mtfl6: not a file and not a shipped model; shipped: mtfl5"),
+             ([photo, "--model", "mtfl6"], "--model mtfl6: not a file and not a shipped model; shipped: ibug68, mtfl5, "),
              ([photo, "--model", str(no_card)], f"{no_card}: no embedded model card"),
              ([photo, "--model", str(tmp_path / "gone.tflite")], f"{tmp_path / 'gone.tflite'}: cannot read"),
              ([photo, "--model", model, "--show"], "--show needs a display"),
