@@ -43,26 +43,41 @@ def write_real_faces(path, mtfl_root):
     return sum(len(v) for v in doc.values())
 
 
+EXACT_GOLDEN = (r"golden {tag}\S+\.json: input 27648 values, 0 differ by 1, 0 by more; points max error 0\.0 px; "
+                r"8 camera planes equal; face check passed")
+
+
+def run_core(golden_dir, core_build, *tests, **env):
+    """`run_tests.sh` (all tests, or the named classes) over the golden vectors in `golden_dir`."""
+    result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh"), *tests], capture_output=True, text=True,
+                            timeout=600, cwd=str(golden_dir),
+                            env={**os.environ, "GOLDEN_DIR": str(golden_dir), "MODELS_DIR": MODEL_DIR,
+                                 "BUILD_DIR": core_build, **env})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def load_make_reference():
+    spec = importlib.util.spec_from_file_location("make_reference", os.path.join(CORE, "tools", "make_reference.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_path, core_build):
     assert golden.main([SHIPPED_INT8, "--out", str(tmp_path), "--data-root", mtfl_root]) == 0
     (tmp_path / "faces").mkdir()  # not in the golden folder itself: GoldenParityTest reads every .json there
     faces_file = tmp_path / "faces" / "real_faces.json"
     faces = write_real_faces(faces_file, mtfl_root)
-    result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh")], capture_output=True, text=True,
-                            timeout=600, cwd=str(tmp_path),
-                            env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR,
-                                 "FACES_FILE": str(faces_file), "BUILD_DIR": core_build})
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+    output = run_core(tmp_path, core_build, FACES_FILE=str(faces_file))
     counts = re.search(r"^landmark-core: (\d+) passed, (\d+) failed, (\d+) skipped$", output, re.M)
     assert counts, output[-2000:]
     passed, failed, skipped = map(int, counts.groups())
     assert failed == 0 and skipped == 0 and passed >= 90
     # Six faces (AFLW crops, CUHK box and landmark crops): exact model input, also when sampled from
     # camera planes in all 4 rotations, mirrored or not; exact points; real faces pass the face check.
-    exact = re.findall(r"golden \S+\.json: input 27648 values, 0 differ by 1, 0 by more; points max error 0\.0 px; "
-                       r"8 camera planes equal; face check passed", output)
-    assert len(exact) == 6, output[-3000:]
+    assert len(re.findall(EXACT_GOLDEN.format(tag=""), output)) == 6, output[-3000:]
     assert f"face check: 0 of {faces} real faces rejected" in output, output[-3000:]
 
 
@@ -71,15 +86,8 @@ def test_golden_parity_on_the_shipped_68_point_model(helen_root, tmp_path, core_
     cropped from their landmarks (its card drives crop, decoding, contours and the face check)."""
     model = os.path.join(MODEL_DIR, "mnv2-a050-ibug68-96.int8.tflite")
     assert golden.main([model, "--out", str(tmp_path), "--data-root", helen_root, "--max-side", "400"]) == 0
-    result = subprocess.run(["bash", os.path.join(CORE, "run_tests.sh"), "GoldenParityTest"], capture_output=True,
-                            text=True, timeout=600, cwd=str(tmp_path),
-                            env={**os.environ, "GOLDEN_DIR": str(tmp_path), "MODELS_DIR": MODEL_DIR,
-                                 "BUILD_DIR": core_build})
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    exact = re.findall(r"golden helen_landmarks_\S+\.json: input 27648 values, 0 differ by 1, 0 by more; "
-                       r"points max error 0\.0 px; 8 camera planes equal; face check passed", output)
-    assert len(exact) == 6, output[-3000:]
+    output = run_core(tmp_path, core_build, "GoldenParityTest")
+    assert len(re.findall(EXACT_GOLDEN.format(tag="helen_landmarks_"), output)) == 6, output[-3000:]
 
 
 def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path, core_build):
@@ -102,9 +110,7 @@ def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_p
 
 
 def test_committed_68_point_test_card_matches_fld_tf_schemes():
-    spec = importlib.util.spec_from_file_location("make_reference", os.path.join(CORE, "tools", "make_reference.py"))
-    make_reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_reference)
+    make_reference = load_make_reference()
     with open(os.path.join(CORE, "src", "test", "resources", "cards", "ibug68_int8.json"), encoding="utf-8") as f:
         committed = json.load(f)
     assert committed["scheme"] == schemes.get_scheme("ibug68").to_dict(), \
@@ -114,9 +120,7 @@ def test_committed_68_point_test_card_matches_fld_tf_schemes():
 
 def test_committed_tracking_reference_matches_fld_tf_tracking():
     # TrackingReferenceTest replays this file on the Java side; here it must still be what fld_tf.tracking gives.
-    spec = importlib.util.spec_from_file_location("make_reference", os.path.join(CORE, "tools", "make_reference.py"))
-    make_reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_reference)
+    make_reference = load_make_reference()
     with open(os.path.join(CORE, "src", "test", "resources", "reference", "tracking.json"), encoding="utf-8") as f:
         committed = json.load(f)
     assert committed == make_reference.tracking_doc(), \
