@@ -256,26 +256,36 @@ def shards(mtfl_root, tmp_path_factory):
 
 def test_multiworker_two_processes_chief_writes_and_resume(shards, tmp_path):
     """Two MultiWorkerMirroredStrategy workers on loopback read their own shards (FILE policy), are
-    interrupted after epoch 1 and resumed from the chief's backup in the shared run dir; only the
-    chief writes checkpoints, and both end with the same weights."""
-    ports = _free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    interrupted after epoch 1 and restarted as new processes (as after a kill: a collective cannot be
+    rebuilt inside a process) from the chief's backup in the shared run dir; only the chief writes
+    checkpoints, and both end with the same weights."""
     run_dir = str(tmp_path / "run")
     argv = ["--run-dir", run_dir, "--strategy", "multiworker", *TINY, "-o", f"data.train_list={shards}",
             "-o", "data.train_format=tfrecord", "-o", "data.batch_size=4", "-o", "data.val_fraction=0.2",
             "-o", "train.epochs=2", "-o", "train.steps_per_epoch=2", "-o", "data.download=false"]
-    procs = []
-    for i in range(2):
-        temp = tmp_path / f"tmp{i}"
+    temps = [tmp_path / f"tmp{i}" for i in range(2)]
+    for temp in temps:
         temp.mkdir()
-        task = {"type": "worker", "index": i}
-        env = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": task}), "TMPDIR": str(temp)}
-        jobs = [{"argv": argv, "stop_after": 0, "skip_deploy": True},
-                {"argv": ["--run-dir", run_dir, "--resume"], "weights": str(tmp_path / f"weights{i}.npz")}]
-        procs.append(_run_jobs(jobs, env=env))
-    (chief, chief_err), (worker, worker_err) = [_finish(p) for p in procs]
-    assert [r["code"] for r in chief] == ["interrupted", 0], chief_err[-3000:]
-    assert [r["code"] for r in worker] == ["interrupted", 0], worker_err[-3000:]
+
+    def cluster_run(job_of):
+        ports = _free_ports(2)
+        cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+        procs = []
+        for i, temp in enumerate(temps):
+            tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+            env = {**os.environ, "TF_CONFIG": tf_config, "TMPDIR": str(temp)}
+            procs.append(_run_jobs([job_of(i)], env=env))
+        return [_finish(p) for p in procs]
+
+    first = cluster_run(lambda i: {"argv": argv, "stop_after": 0, "skip_deploy": True})
+    for reports, err in first:
+        assert [r["code"] for r in reports] == ["interrupted"], err[-3000:]
+    second = cluster_run(lambda i: {"argv": ["--run-dir", run_dir, "--resume"],
+                                    "weights": str(tmp_path / f"weights{i}.npz")})
+    for reports, err in second:
+        assert [r["code"] for r in reports] == [0], err[-3000:]
+    chief = [first[0][0][0], second[0][0][0]]
+    worker = [first[1][0][0], second[1][0][0]]
     # The chief wrote the run; the worker's checkpoints went to its own temporary folder, now gone.
     assert {os.path.dirname(p) for r in chief for p in r["saves"]} == {os.path.join(run_dir, "checkpoints")}
     assert worker[0]["saves"] and all(p.startswith(str(tmp_path / "tmp1")) for r in worker for p in r["saves"])
