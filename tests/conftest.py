@@ -29,3 +29,23 @@ def helen_root() -> str:
     if not os.path.isdir(os.path.join(root, "testset")):
         pytest.fail(f"real HELEN data not found at {root} (set FLD_DATA to the folder holding helen68/)")
     return root
+
+
+
+# `pytest` runs on every core (pyproject's addopts: `-n auto`), in units of work: a module's tests stay
+# on one worker so its module fixtures are built once, the modules sharing the session's tiny exported
+# model share one, and the heaviest independent tests are spread one by one. (A scheduler, not
+# `xdist_group` marks: `--dist loadgroup` stopped grouping under pytest 9.2, pytest-xdist#1386.)
+SHARED_WORKER = {"test_export.py": "tiny_export", "test_parity.py": "tiny_export", "test_golden.py": "tiny_export"}
+SPREAD = ("test_distribute.py", "test_own_data.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0].rpartition("/")[2]
+            return nodeid if module in SPREAD else SHARED_WORKER.get(module, module)
+
+    return ModuleScheduling(config, log)
