@@ -40,8 +40,8 @@ SCHEME = "mtfl5"
 PEER_NME = {
     "mediapipe": dict(label="MediaPipe Face Mesh", nme_percent=5.95,
                       note="its attention mesh, with the best face box chosen on the test itself",
-                      plot_note="NME: attention mesh, best box chosen on the test;\n"
-                                "x: the plainer face_landmark.tflite, a lower bound"),
+                      plot_note="NME: its attention mesh, best box chosen on the test;\n"
+                                "x: the lighter face_landmark.tflite timed here, a lower bound"),
     "dlib": dict(label="dlib 68-point predictor", nme_percent=7.22, note="no latency measured here",
                  plot_note="no latency measured"),
     "mtcnn": dict(label="mtcnn package", nme_percent=7.46, note="no latency measured here",
@@ -74,17 +74,17 @@ def load_models(paths: Sequence[str], labels: Sequence[str]) -> List[Model]:
         path, sep, text = item.partition("=")
         if not sep or not path or not text:
             raise ValueError(f"--label {item}: expected FILE=TEXT")
-        named[os.path.abspath(path)] = text
+        named[os.path.abspath(path)] = (path, text)
     models = []
     for path in parity.model_files(paths):
         data, card = model_card.read_model(path)
         if card.scheme.name != SCHEME:
             print(f"note: {path} skipped: scheme {card.scheme.name}, not {SCHEME}", file=sys.stderr)
             continue
-        label = named.pop(os.path.abspath(path), os.path.basename(path)[:-len(".tflite")])
+        label = named.pop(os.path.abspath(path), (path, os.path.basename(path)[:-len(".tflite")]))[1]
         models.append((label, path, data, card))
     if named:
-        raise ValueError(f"--label {next(iter(named))}: not one of the models given")
+        raise ValueError(f"--label {next(iter(named.values()))[0]}: not one of the models given")
     if not models:
         raise ValueError(f"{', '.join(paths)}: no {SCHEME} model")
     seen = [m[0] for m in models]

@@ -24,6 +24,7 @@ FIGSIZE, DPI = (8.0, 5.6), 110   # 880 x 616 px: readable at README width
 PLACES = ((1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
           (0, -1, "center", "top"), (1, 1, "left", "bottom"), (1, -1, "left", "top"),
           (-1, 1, "right", "bottom"), (-1, -1, "right", "top"))
+DISTANCES = (0, 20, 40, 60)  # extra offsets (points) tried when every place near the marker is taken
 
 
 def _points(summary: Dict) -> List[Dict]:
@@ -50,27 +51,42 @@ def _limits(points: List[Dict], lines: List[Dict]) -> Tuple[Tuple[float, float],
     return (0.0, 1.5 * x_max), (min(ys) - pad, max(ys) + pad)
 
 
-def _overlaps(box: Bbox, taken: List[Bbox]) -> bool:
-    return any(box.overlaps(t) for t in taken)
+def _clash(box: Bbox, taken: List[Bbox], frame: Bbox) -> float:
+    """Area of `box` over what is drawn already, plus ten times its area outside the axes."""
+    area = sum(b.width * b.height for b in (Bbox.intersection(box, t) for t in taken) if b is not None)
+    inside = Bbox.intersection(box, frame)
+    outside = box.width * box.height - (inside.width * inside.height if inside is not None else 0)
+    return area + 10 * outside
 
 
 def _label_points(ax, points: List[Dict], taken: List[Bbox], radii: List[float]) -> None:
-    """Puts each point's text at the first of `PLACES` that stays inside the axes and clear of
-    the markers, the lines and the labels placed before it (else at the first place)."""
+    """Puts each point's text at the first of `PLACES` (near, then farther with a leader line)
+    that stays inside the axes and clear of the markers, the lines and the labels placed before
+    it; failing that, where it clashes least."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     for point, radius in zip(points, radii):
-        gap = radius * 72 / ax.figure.dpi + 4  # points beyond the marker's edge
-        for i, (dx, dy, ha, va) in enumerate(PLACES):
-            text = ax.annotate(point["text"], (point["ms"], point["nme"]), xytext=(dx * gap, dy * gap),
-                               textcoords="offset points", ha=ha, va=va, fontsize=8, color="0.15")
-            box = text.get_window_extent(renderer).expanded(1.02, 1.05)
-            inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
-            if inside and not _overlaps(box, taken):
-                taken.append(box)
-                break
-            if i < len(PLACES) - 1:
+        best = None  # (clash, offset, alignment, far, box)
+        for extra in DISTANCES:
+            gap = radius * 72 / ax.figure.dpi + 4 + extra  # points beyond the marker's edge
+            for dx, dy, ha, va in PLACES:
+                text = ax.annotate(point["text"], (point["ms"], point["nme"]), xytext=(dx * gap, dy * gap),
+                                   textcoords="offset points", ha=ha, va=va, fontsize=8)
+                box = text.get_window_extent(renderer).expanded(1.02, 1.05)  # measured without the leader
                 text.remove()
+                score = _clash(box, taken, frame)
+                if best is None or score < best[0]:
+                    best = (score, (dx * gap, dy * gap), (ha, va), extra > 0, box)
+                if score == 0:
+                    break
+            if best[0] == 0:
+                break
+        _, offset, (ha, va), far, box = best
+        ax.annotate(point["text"], (point["ms"], point["nme"]), xytext=offset, textcoords="offset points",
+                    ha=ha, va=va, fontsize=8, color="0.15",
+                    arrowprops=dict(arrowstyle="-", color="0.6", lw=0.7, shrinkB=radius * 72 / ax.figure.dpi)
+                    if far else None)
+        taken.append(box)
 
 
 def _legend(fig) -> None:
@@ -94,7 +110,8 @@ def plot_frontier(summary: Dict, path: str) -> Dict[str, Tuple[float, float, flo
       path: output `.png`, written atomically.
 
     Returns:
-      label (ours) or peer name -> `(x, y, radius)` of its marker in PNG pixels, y from the top.
+      label (ours) or peer name -> `(x, y, radius)` of its marker in PNG pixels, y from the top
+      (the centre lies in pixel row `int(y)`, column `int(x)`).
     """
     points = _points(summary)
     lines = [p for p in summary["peers"] if p.get("ms") is None]
