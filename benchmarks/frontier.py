@@ -13,7 +13,8 @@ says (`export.parity`) on MTFL's `testing.txt`, the 2,995 AFLW crops (the whole 
 Timing: `fld_tf.runtime.latency_ms`, our models and the peers (`peers.py`) taking turns invoke
 by invoke, so a busy host slows them alike; each repeat is the median of `--runs` invokes, the
 figure is the median of `--repeats` repeats. Writes the JSON (measurements, date, machine,
-command) and the PNG (`frontier_plot.py`), each atomically.
+command) and the PNG (`frontier_plot.py`), each atomically; exits 2 on bad input, 3 if LiteRT
+fails (one line `error: ...`, nothing written).
 """
 import argparse
 import datetime
@@ -81,6 +82,8 @@ def load_models(paths: Sequence[str], labels: Sequence[str]) -> List[Model]:
         if card.scheme.name != SCHEME:
             print(f"note: {path} skipped: scheme {card.scheme.name}, not {SCHEME}", file=sys.stderr)
             continue
+        if card.variant not in VARIANTS:
+            raise ValueError(f"{path}: card variant {card.variant!r} is not one of {', '.join(VARIANTS)}")
         label = named.pop(os.path.abspath(path), (path, os.path.basename(path)[:-len(".tflite")]))[1]
         models.append((label, path, data, card))
     if named:
@@ -210,6 +213,9 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:  # CardError and DataError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:  # LiteRT could not run a model: one line, nothing written
+        print(f"error: LiteRT failed: {' '.join(str(e).split())[:300]}", file=sys.stderr)
+        return 3
     if not args.replot:
         io.write_json(args.json or args.out[:-len(".png")] + ".json", summary)
     plot_frontier(summary, args.out)
