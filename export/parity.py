@@ -191,8 +191,12 @@ def run_parity(models: Sequence[Model], tests: TestSet, profile: TargetProfile) 
     return summary
 
 
-def load_models(paths: Sequence[str]) -> List[Model]:
-    """`.tflite` files (folders: every `.tflite` inside) with their embedded cards."""
+def model_files(paths: Sequence[str]) -> List[str]:
+    """The `.tflite` files the paths name (folders: every `.tflite` inside, sorted).
+
+    Raises:
+      FileNotFoundError: a path that is neither, or no model at all.
+    """
     files = []
     for path in paths:
         if os.path.isdir(path):
@@ -203,6 +207,12 @@ def load_models(paths: Sequence[str]) -> List[Model]:
             raise FileNotFoundError(f"{path}: not a .tflite file or a folder of them")
     if not files:
         raise FileNotFoundError(f"{', '.join(paths)}: no .tflite models found")
+    return files
+
+
+def load_models(paths: Sequence[str]) -> List[Model]:
+    """`.tflite` files (folders: every `.tflite` inside) of one export, with their embedded cards."""
+    files = model_files(paths)
     models, seen = [], {}
     for path in files:
         data, card = model_card.read_model(path)
