@@ -1,20 +1,42 @@
-"""Shared by the throughput benchmarks: training steps per second on a fixed in-memory batch."""
+"""Training steps per second on a fixed in-memory batch; shared by the throughput benchmarks, and
+run alone it compares `train.mixed_precision` settings.
+
+Usage:
+  python benchmarks/train_step.py [--mixed-precision false,bfloat16,float16] [--steps 30] [--repeats 2]
+      [--config C] [-o data.batch_size=32 ...]
+
+The settings are measured in turn, `--repeats` rounds of them interleaved, so a machine whose speed
+drifts (other jobs) shifts every setting alike; each line also says the compute dtype a backbone
+Conv2D ran in. `ONEDNN_VERBOSE=1` before the command makes oneDNN print each kernel it runs with
+its data types and ISA (e.g. `brg:avx512_core_bf16`), which shows whether bfloat16 reached it.
+"""
+import argparse
+import statistics
 import time
 
 import fld_tf  # noqa: F401
 import tensorflow as tf
 
 from fld_tf import train
+from fld_tf.config import load_config
 from fld_tf.model import build_model
+from fld_tf.schemes import get_scheme
 
 WARMUP_STEPS = 3
+PROBE_LAYER = "block_1_expand"  # a backbone Conv2D: its compute dtype is the run's
 
 
-def step_rate(cfg, scheme, steps: int):
+def step_rate(cfg, scheme, steps: int, probe: dict = None):
     """`(first steps seconds, steps per second)` of the configured model on a random batch, so
-    input never waits; the first `WARMUP_STEPS` (tracing, XLA compilation) are timed apart."""
-    model = build_model(cfg.model, scheme)
-    train.compile_model(model, cfg, scheme, steps_per_epoch=100)
+    input never waits; the first `WARMUP_STEPS` (tracing, XLA compilation) are timed apart. The
+    model is built under `cfg.train.dtype_policy`; `probe`, if given, gets the compute dtype of
+    `PROBE_LAYER` and whether a loss-scaling optimizer was used."""
+    with train.dtype_policy(cfg.train.dtype_policy):
+        model = build_model(cfg.model, scheme)
+        train.compile_model(model, cfg, scheme, steps_per_epoch=100)
+    if probe is not None:
+        probe["compute_dtype"] = model.get_layer(PROBE_LAYER).compute_dtype
+        probe["loss_scale"] = type(model.optimizer).__name__.startswith("LossScale")
     b, s = cfg.data.batch_size, cfg.model.input_size
     x = tf.random.uniform([b, s, s, 3], 0, 255, seed=1)
     y = {"landmarks": tf.random.uniform([b, 2 * scheme.num_points], seed=2)}
@@ -28,3 +50,39 @@ def step_rate(cfg, scheme, steps: int):
     for _ in range(steps):
         model.train_on_batch(x, y)
     return first, steps / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--mixed-precision", default="false,bfloat16,float16",
+                        help="comma list of train.mixed_precision values to compare")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("-o", "--override", action="append", default=[])
+    args = parser.parse_args()
+    settings = [v.strip() for v in args.mixed_precision.split(",")]
+    cfgs = {v: load_config(args.config, [*args.override, f"train.mixed_precision={v}"]) for v in settings}
+    base = cfgs[settings[0]]
+    scheme = get_scheme(base.data.scheme)
+    print(f"batch {base.data.batch_size}, input {base.model.input_size}, alpha {base.model.alpha}, "
+          f"head {base.model.head}, attribute head {base.model.attribute_head}, {args.steps} steps, "
+          f"{tf.config.list_logical_devices()[-1].device_type}", flush=True)
+    rates = {v: [] for v in settings}
+    for round_ in range(args.repeats):
+        for v in settings:
+            probe = {}
+            first, rate = step_rate(cfgs[v], scheme, args.steps, probe)
+            rates[v].append(rate * base.data.batch_size)
+            print(f"  round {round_ + 1} mixed_precision={v}: {rate * base.data.batch_size:6.1f} images/s, "
+                  f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} computes in "
+                  f"{probe['compute_dtype']}, loss scaling {probe['loss_scale']}", flush=True)
+    reference = statistics.mean(rates[settings[0]])
+    for v in settings:
+        mean = statistics.mean(rates[v])
+        print(f"mixed_precision={v}: mean {mean:.1f} images/s "
+              f"({', '.join(f'{r:.1f}' for r in rates[v])}), x{mean / reference:.2f} vs {settings[0]}")
+
+
+if __name__ == "__main__":
+    main()

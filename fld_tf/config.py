@@ -10,7 +10,7 @@ import difflib
 import os
 import sys
 import typing
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -176,6 +176,10 @@ class ModelConfig:
     heatmap_sigma_weight: float = 1.0
 
 
+# `train.mixed_precision` -> Keras dtype policy (float32 variables, this compute dtype).
+MIXED_PRECISION = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 32
@@ -195,9 +199,23 @@ class TrainConfig:
     balance_power: float = 0.5
     strategy: str = "default"    # default | mirrored | multiworker (fld_tf/distribute.py)
     lr_scaling: str = "linear"   # linear: learning_rate x replicas (Goyal et al. 2017) | none
-    mixed_precision: bool = False
+    # false | float16 (with loss scaling) | bfloat16 (no scaling needed: float32's exponent range);
+    # the backbone computes in it, the head and outputs stay float32. true (older configs): float16.
+    mixed_precision: Union[bool, str] = False
     jit_compile: bool = False
     verbose: int = 1
+
+    def __post_init__(self):
+        value = "float16" if self.mixed_precision is True else self.mixed_precision
+        if value is not False and value not in MIXED_PRECISION:
+            raise ConfigError(f"train.mixed_precision must be false, {' or '.join(MIXED_PRECISION)}, "
+                              f"got {self.mixed_precision!r}")
+        object.__setattr__(self, "mixed_precision", value)
+
+    @property
+    def dtype_policy(self) -> str:
+        """The Keras dtype policy training builds the model under."""
+        return MIXED_PRECISION[self.mixed_precision] if self.mixed_precision else "float32"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,10 +267,19 @@ def _coerce(hint, value, where: str, key: str):
     args = typing.get_args(hint)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, where, key + ".")
-    if origin is typing.Union:  # Optional[X]
-        if value is None:
+    if origin is typing.Union:  # Optional[X], or one of several types (the first that fits)
+        members = [a for a in args if a is not type(None)]
+        if value is None and len(members) < len(args):
             return None
-        return _coerce(next(a for a in args if a is not type(None)), value, where, key)
+        if len(members) == 1:
+            return _coerce(members[0], value, where, key)
+        for member in members:
+            try:
+                return _coerce(member, value, where, key)
+            except ConfigError:
+                pass
+        names = " or ".join(getattr(m, "__name__", str(m)) for m in members)
+        raise ConfigError(f"{where}: {key} must be {names}, got {value!r}")
     if origin in (tuple, Tuple):
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: {key} must be a list, got {value!r}")

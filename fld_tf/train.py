@@ -6,6 +6,7 @@ Usage:
   python -m fld_tf.train --run-dir runs/a050 --resume      # after a kill: continue where it stopped
   python -m fld_tf.train -o train.epochs=5 -o model.alpha=0.35
   python -m fld_tf.train --strategy mirrored --mixed-precision       # all local GPUs, float16 compute
+  python -m fld_tf.train --mixed-precision bfloat16        # bfloat16 compute (CPUs with AVX512_BF16/AMX)
   python -m fld_tf.train -o data.train_list=/data/mtfl-records -o data.train_format=tfrecord
 
 Data of one's own needs no dataset name: `-o data.dataset=null`, lists relative to `--data-root`
@@ -23,6 +24,7 @@ state while running), `model.keras` and `saved_model/` (the best deployable mode
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -59,9 +61,25 @@ def build_optimizer(train_cfg, steps_per_epoch: int, replicas: int = 1):
     return optimizer
 
 
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Builds layers under Keras dtype policy `name` (e.g. `TrainConfig.dtype_policy`) inside the
+    block. The policy is process-wide: it is restored on leaving, so neither the deployable model
+    nor a later run in the same process inherits it."""
+    import tf_keras as keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def compile_model(model, cfg: Config, scheme, steps_per_epoch: int, replicas: int = 1) -> None:
-    """Compiles with the configured losses and optimizer; under mixed_float16 Keras wraps the
-    optimizer in a `LossScaleOptimizer` (dynamic loss scaling)."""
+    """Compiles with the configured losses and optimizer; for a model built under mixed_float16
+    Keras wraps the optimizer in a `LossScaleOptimizer` (dynamic loss scaling); mixed_bfloat16
+    needs none (bfloat16 has float32's exponent range)."""
     from fld_tf import keras_metrics, losses
     from fld_tf.model import ATTRIBUTE_CLASSES
 
@@ -175,13 +193,16 @@ def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
     Under `multiworker` every worker calls this; only the chief writes to `run_dir` (see
     `fld_tf.distribute`), and only the chief evaluates.
     """
+    with dtype_policy(cfg.train.dtype_policy):
+        return _train(cfg, run_dir, resume)
+
+
+def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     import tf_keras as keras
     from fld_tf import distribute, inputs as training_inputs, pipeline
     from fld_tf.model import build_model
     from fld_tf.schemes import get_scheme
 
-    if cfg.train.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
     # First TensorFlow call of the run: MultiWorkerMirroredStrategy must precede every other op.
     strategy = distribute.build_strategy(cfg.train.strategy)
     if cfg.data.deterministic:
@@ -250,12 +271,15 @@ def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, 
     from fld_tf.io import write_json
     from fld_tf.model import build_model, deployable
 
-    plain = build_model(cfg.model, scheme)
-    plain.set_weights(weights)
-    best = os.path.join(run_dir, "checkpoints", "best.weights.h5")
-    if os.path.exists(best):
-        plain.load_weights(best)
-    deploy = deployable(plain, cfg.model, scheme)
+    # float32 whatever the run trained in: export converts what model.keras holds, and the
+    # variables are float32 under mixed precision too.
+    with dtype_policy("float32"):
+        plain = build_model(cfg.model, scheme)
+        plain.set_weights(weights)
+        best = os.path.join(run_dir, "checkpoints", "best.weights.h5")
+        if os.path.exists(best):
+            plain.load_weights(best)
+        deploy = deployable(plain, cfg.model, scheme)
     save_deployable(plain, deploy, run_dir)
     for item in cfg.data.eval_lists:
         summary = evaluate.evaluate_list(deploy, cfg, scheme, root, item.list, item.format, item.crop,
@@ -296,8 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strategy", default=None, metavar="NAME",
                         help=f"tf.distribute strategy: {STRATEGY_NAMES} (see fld_tf/distribute.py); "
                              "multiworker reads TF_CONFIG")
-    parser.add_argument("--mixed-precision", action="store_true", default=None,
-                        help="mixed_float16 compute with dynamic loss scaling; the head stays float32")
+    parser.add_argument("--mixed-precision", nargs="?", const="float16", default=None, metavar="DTYPE",
+                        help="backbone compute dtype: float16 (the default of the bare flag; dynamic "
+                             "loss scaling) or bfloat16; the head stays float32 "
+                             "(train.mixed_precision)")
     parser.add_argument("--jit-compile", action="store_true", default=None, help="compile steps with XLA")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. -o train.epochs=5 (repeatable)")

@@ -53,6 +53,30 @@ def test_bad_values_are_named(override, message):
         load_config(None, [override])
 
 
+@pytest.mark.parametrize("value,stored,policy", [
+    ("false", False, "float32"),
+    ("float16", "float16", "mixed_float16"),
+    ("bfloat16", "bfloat16", "mixed_bfloat16"),
+    ("true", "float16", "mixed_float16"),  # older configs and the bare --mixed-precision flag
+])
+def test_mixed_precision_values(tmp_path, value, stored, policy):
+    train = load_config(None, [f"train.mixed_precision={value}"]).train
+    assert (train.mixed_precision, train.dtype_policy) == (stored, policy)
+    path = tmp_path / "c.yaml"  # what a run's config.yaml holds, and --resume reads back
+    save_config(load_config(None, [f"train.mixed_precision={value}"]), str(path))
+    assert f"mixed_precision: {str(stored).lower()}\n" in path.read_text()
+    assert load_config(str(path)).train.mixed_precision == stored
+
+
+@pytest.mark.parametrize("value,message", [
+    ("bf16", "train.mixed_precision must be false, float16 or bfloat16, got 'bf16'"),
+    ("3", "train.mixed_precision must be bool or str, got 3"),
+])
+def test_bad_mixed_precision_is_named(value, message):
+    with pytest.raises(ConfigError, match=f"^defaults \\+ overrides: {message}$"):
+        load_config(None, [f"train.mixed_precision={value}"])
+
+
 def test_unreadable_and_invalid_files(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(str(tmp_path / "missing.yaml"))

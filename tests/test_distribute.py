@@ -48,7 +48,7 @@ RUNNER = textwrap.dedent('''
     class Interrupt(Exception):
         pass
 
-    saves = []
+    saves, trained = [], {}
     save_weights = keras.Model.save_weights
     def logged_save(self, path, *args, **kwargs):
         saves.append(os.path.abspath(str(path)))
@@ -63,6 +63,8 @@ RUNNER = textwrap.dedent('''
             if epoch == self.job.get("stop_after"):
                 raise Interrupt()
         def on_train_end(self, logs=None):
+            trained["compute_dtype"] = self.model.get_layer("block_1_expand").compute_dtype
+            trained["loss_scaling"] = isinstance(self.model.optimizer, keras.mixed_precision.LossScaleOptimizer)
             weights = self.model.get_weights()  # on every worker: a collective under multiworker
             if self.job.get("weights"):
                 np.savez(self.job["weights"], *weights)
@@ -76,8 +78,9 @@ RUNNER = textwrap.dedent('''
             code = train.main(job["argv"])
         except Interrupt:
             code = "interrupted"
-        print("JOB", json.dumps({"code": code, "saves": saves}), flush=True)
+        print("JOB", json.dumps({"code": code, "saves": saves, **trained}), flush=True)
         saves.clear()
+        trained.clear()
 ''')
 
 
@@ -151,25 +154,26 @@ def test_optimizer_peak_rate_follows_replicas():
     assert float(train.build_optimizer(cfg.train, 10, replicas=4)._learning_rate(0)) == pytest.approx(2e-3)
 
 
-def test_mixed_precision_keeps_the_head_float32_and_scales_the_loss():
+@pytest.mark.parametrize("value,compute,loss_scaling", [("float16", "float16", True),
+                                                        ("bfloat16", "bfloat16", False)])
+def test_mixed_precision_keeps_the_head_float32_and_scales_only_float16(value, compute, loss_scaling):
     import tf_keras as keras
     from fld_tf import train
     from fld_tf.config import load_config
     from fld_tf.model import build_model
     from fld_tf.schemes import get_scheme
 
-    cfg = load_config(None, ["model.input_size=64", "model.alpha=0.35"])
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    try:
+    cfg = load_config(None, ["model.input_size=64", "model.alpha=0.35", f"train.mixed_precision={value}"])
+    with train.dtype_policy(cfg.train.dtype_policy):
         model = build_model(cfg.model, get_scheme("mtfl5"))
         train.compile_model(model, cfg, get_scheme("mtfl5"), steps_per_epoch=10)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    assert model.get_layer("block_1_expand").compute_dtype == "float16"  # the backbone is mixed
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored on leaving
+    assert model.get_layer("block_1_expand").compute_dtype == compute  # the backbone is mixed
+    assert model.get_layer("block_1_expand").kernel.dtype.name == "float32"
     for name in ("heatmap_softmax", "soft_argmax", "landmarks"):
         assert model.get_layer(name).compute_dtype == "float32", name
     assert model.get_layer("landmarks").output.dtype.name == "float32"
-    assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer)
+    assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer) == loss_scaling
 
 
 def test_soft_argmax_reads_float32_probabilities_under_mixed_precision():
@@ -303,20 +307,41 @@ def test_multiworker_two_processes_chief_writes_and_resume(shards, tmp_path):
 
 
 def test_mixed_precision_and_xla_train_without_nan(mtfl_root, twin_list, tmp_path):
+    """float16 (the bare flag), bfloat16 and XLA runs, one after another in one process: each trains
+    in its own dtype (the policy does not carry over to the next run), and the mixed runs' deployable
+    model is plain float32, so the int8 export of the bfloat16 one is integer-only."""
+    from export import quantize, variants
+    from fld_tf import runtime
+    from fld_tf.config import load_config
+    from fld_tf.evaluate import load_model
+    from fld_tf.model import deployable
+    from fld_tf.schemes import get_scheme
+
     common = ["--data-root", mtfl_root, *TINY, "-o", f"data.train_list={twin_list}",
               "-o", "data.val_fraction=0", "-o", "data.batch_size=4", "-o", "train.epochs=1",
               "-o", "train.steps_per_epoch=3"]
-    xla, mixed = str(tmp_path / "xla"), str(tmp_path / "mixed")
-    # XLA first: `--mixed-precision` sets the process-wide dtype policy. Both with the default head.
-    jobs = [{"argv": ["--run-dir", xla, "--jit-compile", *common]},
-            {"argv": ["--run-dir", mixed, "--mixed-precision", *common]}]
+    runs = {name: str(tmp_path / name) for name in ("float16", "bfloat16", "xla")}
+    jobs = [{"argv": ["--run-dir", runs["float16"], "--mixed-precision", *common]},
+            {"argv": ["--run-dir", runs["bfloat16"], "--mixed-precision", "bfloat16", *common]},
+            {"argv": ["--run-dir", runs["xla"], "--jit-compile", *common]}]
     reports, err = _finish(_run_jobs(jobs))
-    assert [r["code"] for r in reports] == [0, 0], err[-3000:]
-    for run_dir in (xla, mixed):
+    assert [r["code"] for r in reports] == [0, 0, 0], err[-3000:]
+    assert [(r["compute_dtype"], r["loss_scaling"]) for r in reports] == [
+        ("float16", True), ("bfloat16", False), ("float32", False)]
+    for run_dir in runs.values():
         with open(os.path.join(run_dir, "history.csv")) as f:
             row = next(csv.DictReader(f))
         assert math.isfinite(float(row["loss"])) and math.isfinite(float(row["landmarks_nme"])), run_dir
-        assert os.path.exists(os.path.join(run_dir, "model.keras"))
+    for name in ("float16", "bfloat16"):
+        model = load_model(runs[name])
+        assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}, name
+        assert {w.dtype.name for w in model.weights} == {"float32"}, name
+    cfg = load_config(os.path.join(runs["bfloat16"], "config.yaml"))
+    assert cfg.train.mixed_precision == "bfloat16"
+    images = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3)).astype(np.float32)
+    int8 = variants.convert(deployable(model, cfg.model, get_scheme("mtfl5")), "int8",
+                            quantize.representative_fn(images))
+    assert runtime.float_ops(int8) == []
 
 
 def test_heatmap_head_backprop_compiles_with_xla():

@@ -203,6 +203,8 @@ def test_bad_training_data_is_one_line_before_training_and_leaves_nothing(helen_
     (["-o", "data.dataset=helen68"], "error: data.dataset: 'helen68' is not a dataset this toolkit downloads"),
     (["--data-root", "{tmp}", "-o", "data.dataset=null", "-o", "data.train_list=missing.txt"],
      "error: {tmp}/missing.txt: cannot read list: No such file or directory"),
+    (["--mixed-precision", "bf16"],
+     "error: defaults + overrides: train.mixed_precision must be false, float16 or bfloat16, got 'bf16'"),
     (["--on-bad", "maybe"], None),  # argparse: its own usage line and exit 2
 ])
 def test_train_cli_bad_input_is_one_line(tmp_path, args, expected):
