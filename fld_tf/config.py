@@ -174,8 +174,15 @@ class ModelConfig:
     # (DSNT's variance regulariser; 0: off), with this weight. Sharper maps lose less to int8.
     heatmap_sigma: float = 0.0
     heatmap_sigma_weight: float = 1.0
+    heatmap_stride: int = 8      # 8, or 4: one more top-down step (a 24x24 map at 96 px)
+
+    def __post_init__(self):
+        if self.heatmap_stride not in HEATMAP_STRIDES:
+            raise ConfigError(f"model.heatmap_stride must be one of {', '.join(map(str, HEATMAP_STRIDES))}, "
+                              f"got {self.heatmap_stride!r}")
 
 
+HEATMAP_STRIDES = (8, 4)
 # `train.mixed_precision` -> Keras dtype policy (float32 variables, this compute dtype).
 MIXED_PRECISION = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 

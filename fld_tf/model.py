@@ -82,10 +82,11 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
                               name="landmarks")(x)
 
 
-# Backbone taps at strides 32, 16 and 8 for the heatmap head's top-down path. The stride-32 tap is
-# the last bottleneck, not the 1280-channel `out_relu`: that 1x1 expansion held a third of the
-# weights (40% of the int8 file) for a 3x3 map; it now only feeds the training-only attribute head.
-HEATMAP_TAPS = {"mobilenet_v2": ("block_16_project_BN", "block_12_add", "block_5_add")}
+# Backbone taps at strides 32, 16, 8 and 4 for the heatmap head's top-down path, down to
+# `model.heatmap_stride`. The stride-32 tap is the last bottleneck, not the 1280-channel `out_relu`:
+# that 1x1 expansion held a third of the weights (40% of the int8 file) for a 3x3 map; it now only
+# feeds the training-only attribute head.
+HEATMAP_TAPS = {"mobilenet_v2": ("block_16_project_BN", "block_12_add", "block_5_add", "block_2_add")}
 
 
 def _conv_bn_relu(x, channels, kernel, momentum, name):
@@ -95,7 +96,7 @@ def _conv_bn_relu(x, channels, kernel, momentum, name):
 
 
 def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
-    """Heatmaps at stride 8, then soft-argmax to `(B, 2K)` coordinates (integral regression).
+    """Heatmaps at stride `model.heatmap_stride` (8 or 4), then soft-argmax to `(B, 2K)` coordinates (integral regression).
 
     Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
     pooled features must learn from data; from scratch this converges several times faster. The
@@ -105,7 +106,8 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
     """
     c, momentum = model_cfg.head_channels, model_cfg.bn_momentum
     x = None
-    for i, tap in enumerate(HEATMAP_TAPS[model_cfg.backbone]):
+    taps = HEATMAP_TAPS[model_cfg.backbone]
+    for i, tap in enumerate(taps[:len(taps) - (model_cfg.heatmap_stride == 8)]):
         lateral = _conv_bn_relu(backbone.get_layer(tap).output, c, 1, momentum, f"head_lateral{i}")
         if x is None:
             x = lateral

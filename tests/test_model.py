@@ -30,18 +30,29 @@ def test_flat_graph_with_normalisation_inside_and_fast_batchnorm():
     assert model.get_layer("attributes").output.shape[-1] == 2 + 2 + 2 + 5
 
 
-def test_soft_argmax_returns_cell_centres():
-    model = _model()
+@pytest.mark.parametrize("stride", [8, 4])
+def test_soft_argmax_returns_cell_centres(stride):
+    model = _model(f"model.heatmap_stride={stride}")
     layer = model.get_layer("soft_argmax")
     h, w = layer.kernel_size
-    assert (h, w) == (8, 8)  # stride 8 on a 64-pixel input
+    n = 64 // stride
+    assert (h, w) == (n, n)  # the map of a 64-pixel input at this stride
+    if stride == 4:  # one more top-down step, from the stride-4 bottleneck
+        assert model.get_layer("head_lateral3_conv").input.shape[1:3] == (16, 16)
     heat = np.zeros((1, h, w, 5), np.float32)
-    cells = [(0, 0), (7, 7), (2, 5), (6, 1), (3, 3)]  # (row, col) per point
+    cells = [(0, 0), (n - 1, n - 1), (2, 5), (6, 1), (3, 3)]  # (row, col) per point
     for k, (i, j) in enumerate(cells):
         heat[0, i, j, k] = 1.0
     xy = layer(heat).numpy().reshape(5, 2)
     np.testing.assert_allclose(xy, [[(j + 0.5) / w, (i + 0.5) / h] for i, j in cells], atol=1e-6)
     assert not layer.trainable
+
+
+def test_heatmap_stride_is_8_or_4():
+    from fld_tf.config import ConfigError
+
+    with pytest.raises(ConfigError, match="model.heatmap_stride must be one of 8, 4, got 2"):
+        _config("model.heatmap_stride=2")
 
 
 def test_deployable_model_has_only_landmarks_and_same_outputs():
