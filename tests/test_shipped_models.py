@@ -182,8 +182,9 @@ def test_card_checks_pass_the_shipped_model(float_crops):
     assert problems == [] and report["faces"] == card_checks.PROBE_FACES
     assert report["flip_asymmetry"] < 1e-6
     nme = report["nme_percent"]
-    # measured: 5.34% as the card says, 5.80% fed BGR, 24.1% / 23.4% fed 0..1 / -1..1 pixels
-    assert nme["card"] < 6.0 and nme["BGR"] > nme["card"] + 0.3 and min(nme["[0, 1]"], nme["[-1, 1]"]) > 15
+    # as measured on these 100 faces: fed as the card says, BGR, 0..1 and -1..1 pixels
+    for key, value in (("card", 5.34), ("BGR", 5.80), ("[0, 1]", 24.05), ("[-1, 1]", 23.42)):
+        assert nme[key] == pytest.approx(value, abs=0.02), (key, nme[key])
 
 
 def test_card_checks_catch_a_model_unlike_its_card(float_crops):
