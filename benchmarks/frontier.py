@@ -41,8 +41,7 @@ SCHEME = "mtfl5"
 PEER_NME = {
     "mediapipe": dict(label="MediaPipe Face Mesh", nme_percent=5.95,
                       note="its attention mesh, with the best face box chosen on the test itself",
-                      plot_note="NME: its attention mesh, best box chosen on the test;\n"
-                                "x: the lighter face_landmark.tflite timed here, a lower bound"),
+                      plot_note="(attention mesh, best box on the test);\nx: the lighter face_landmark.tflite"),
     "dlib": dict(label="dlib 68-point predictor", nme_percent=7.22, note="no latency measured here",
                  plot_note="no latency measured"),
     "mtcnn": dict(label="mtcnn package", nme_percent=7.46, note="no latency measured here",

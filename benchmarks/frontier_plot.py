@@ -33,13 +33,12 @@ def _points(summary: Dict) -> List[Dict]:
     for m in summary["models"]:
         points.append(dict(label=m["label"], ms=m["ms"], nme=m["nme_percent"], kb=m["kb"],
                            integer=m["integer"], color=OURS,
-                           text=f"{m['label']}\n{m['nme_percent']:.2f}%, {m['ms']:.2f} ms, {m['kb']:.0f} KB"))
+                           text=f"{m['label']}: {m['nme_percent']:.2f}%"))  # ms and size: the axes and the marker
     for p in summary["peers"]:
         if p.get("ms") is not None:
             points.append(dict(label=p["name"], ms=p["ms"], nme=p["nme_percent"], kb=p["kb"],
                                integer=p["integer"], color=PEER,
-                               text=f"{p['label']}\n{p['nme_percent']:.2f}%, {p['ms']:.2f} ms, {p['kb']:.0f} KB\n"
-                                    f"{p['plot_note']}"))
+                               text=f"{p['label']}: {p['nme_percent']:.2f}%\n{p['plot_note']}"))
     return points
 
 
