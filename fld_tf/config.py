@@ -159,6 +159,9 @@ class DataConfig:
         return None
 
 
+HEATMAP_STRIDES = (8, 4)  # model.heatmap_stride: fld_tf.model.HEATMAP_TAPS has a tap for each
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     backbone: str = "mobilenet_v2"
@@ -182,7 +185,6 @@ class ModelConfig:
                               f"got {self.heatmap_stride!r}")
 
 
-HEATMAP_STRIDES = (8, 4)
 # `train.mixed_precision` -> Keras dtype policy (float32 variables, this compute dtype).
 MIXED_PRECISION = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 

@@ -86,7 +86,8 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
 # `model.heatmap_stride`. The stride-32 tap is the last bottleneck, not the 1280-channel `out_relu`:
 # that 1x1 expansion held a third of the weights (40% of the int8 file) for a 3x3 map; it now only
 # feeds the training-only attribute head.
-HEATMAP_TAPS = {"mobilenet_v2": ("block_16_project_BN", "block_12_add", "block_5_add", "block_2_add")}
+HEATMAP_TAPS = {"mobilenet_v2": ((32, "block_16_project_BN"), (16, "block_12_add"), (8, "block_5_add"),
+                                 (4, "block_2_add"))}
 
 
 def _conv_bn_relu(x, channels, kernel, momentum, name):
@@ -96,7 +97,8 @@ def _conv_bn_relu(x, channels, kernel, momentum, name):
 
 
 def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
-    """Heatmaps at stride `model.heatmap_stride` (8 or 4), then soft-argmax to `(B, 2K)` coordinates (integral regression).
+    """Heatmaps at stride `model.heatmap_stride` (8 or 4), then soft-argmax to `(B, 2K)`
+    coordinates (integral regression).
 
     Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
     pooled features must learn from data; from scratch this converges several times faster. The
@@ -106,8 +108,8 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
     """
     c, momentum = model_cfg.head_channels, model_cfg.bn_momentum
     x = None
-    taps = HEATMAP_TAPS[model_cfg.backbone]
-    for i, tap in enumerate(taps[:len(taps) - (model_cfg.heatmap_stride == 8)]):
+    taps = [tap for stride, tap in HEATMAP_TAPS[model_cfg.backbone] if stride >= model_cfg.heatmap_stride]
+    for i, tap in enumerate(taps):
         lateral = _conv_bn_relu(backbone.get_layer(tap).output, c, 1, momentum, f"head_lateral{i}")
         if x is None:
             x = lateral
