@@ -32,6 +32,18 @@ def helen_root() -> str:
 
 
 
+
+@pytest.fixture(scope="session")
+def aflw_head(mtfl_root, tmp_path_factory):
+    """`aflw_head(n)`: a list file of the first `n` faces of MTFL's AFLW test list (`testing.txt`)."""
+    def head(count: int) -> str:
+        with open(os.path.join(mtfl_root, "testing.txt"), encoding="utf-8") as f:
+            lines = [line for line in f if line.strip()][:count]
+        path = tmp_path_factory.mktemp("aflw") / f"aflw{count}.txt"
+        path.write_text("".join(lines))
+        return str(path)
+    return head
+
 # `pytest` runs on every core (pyproject's addopts: `-n auto`), in units of work: a module's tests stay
 # on one worker so its module fixtures are built once, the modules sharing the session's tiny exported
 # model share one, and the heaviest independent tests are spread one by one. (A scheduler, not

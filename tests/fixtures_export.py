@@ -25,14 +25,11 @@ variants:
 
 
 @pytest.fixture(scope="session")
-def export_inputs(tmp_path_factory, mtfl_root):
+def export_inputs(tmp_path_factory, mtfl_root, aflw_head):
     """A 40-face AFLW test list (images under `mtfl_root`) and a fast target profile."""
     folder = tmp_path_factory.mktemp("export_inputs")
-    with open(os.path.join(mtfl_root, "testing.txt"), encoding="utf-8") as f:
-        lines = [line for line in f if line.strip()][:TEST_LIST_LINES]
-    (folder / "aflw40.txt").write_text("".join(lines))
     (folder / "profile.yaml").write_text(EXPORT_PROFILE)
-    return {"list": str(folder / "aflw40.txt"), "profile": str(folder / "profile.yaml"), "root": mtfl_root}
+    return {"list": aflw_head(TEST_LIST_LINES), "profile": str(folder / "profile.yaml"), "root": mtfl_root}
 
 
 @pytest.fixture(scope="session")

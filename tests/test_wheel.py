@@ -64,8 +64,9 @@ def test_wheel_holds_models_and_configs(venv):
                  "fld_tf/models/mnv2-a050-mtfl5-96.float32.tflite", "fld_tf/configs/default.yaml",
                  "export/targets/android-arm64.yaml"):
         assert want in names, want
-    shipped = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "fld_tf", "models", "*.tflite")))
-    assert sorted(os.path.basename(n) for n in names if n.endswith(".tflite")) == shipped
+    for folder, ext in (("models", ".tflite"), ("configs", ".yaml")):  # every shipped model and recipe
+        shipped = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "fld_tf", folder, "*" + ext)))
+        assert sorted(os.path.basename(n) for n in names if n.startswith(f"fld_tf/{folder}/") and n.endswith(ext)) == shipped
 
 
 def test_fld_predict_runs_from_the_installed_wheel(venv, mtfl_root, tmp_path):
