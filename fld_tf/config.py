@@ -213,8 +213,17 @@ class TrainConfig:
     mixed_precision: Union[bool, str] = False
     jit_compile: bool = False
     verbose: int = 1
+    # Knowledge distillation (fld_tf/distill.py): a finished run (or model file) whose deployed
+    # points, flip averaging included, are blended into the landmark target with this weight.
+    distill_teacher: str = ""
+    distill_weight: float = 0.5
+    # Start from a finished run's (or model file's) weights: every layer whose name and shapes
+    # match is copied (a new scheme's output layer is not), the rest start afresh.
+    init_weights: str = ""
 
     def __post_init__(self):
+        if not 0 < self.distill_weight <= 1:
+            raise ConfigError(f"train.distill_weight must be in (0, 1], got {self.distill_weight!r}")
         value = "float16" if self.mixed_precision is True else self.mixed_precision
         if value is not False and value not in MIXED_PRECISION:
             raise ConfigError(f"train.mixed_precision must be false, {' or '.join(MIXED_PRECISION)}, "

@@ -21,12 +21,14 @@ ATTRIBUTE_CLASSES = {"mtfl5": (2, 2, 2, 5)}
 BACKBONES = {"mobilenet_v2": keras.applications.MobileNetV2}
 
 
-def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
+def build_model(model_cfg, scheme: PointScheme, mean_shape=None, model_class=keras.Model) -> keras.Model:
     """Builds the landmark model described by `model_cfg` (a `ModelConfig`).
 
     Args:
       mean_shape: optional `(2K,)` mean target; the regression bias starts there, so training
         learns offsets from the average face instead of first having to find it.
+      model_class: the functional `keras.Model` subclass to build (e.g.
+        `fld_tf.distill.distilling_model_class`, which changes only the training step).
     """
     if model_cfg.backbone not in BACKBONES:
         raise ValueError(f"model.backbone: unknown {model_cfg.backbone!r}; known: {', '.join(BACKBONES)}")
@@ -56,7 +58,7 @@ def build_model(model_cfg, scheme: PointScheme, mean_shape=None) -> keras.Model:
         pooled = keras.layers.GlobalAveragePooling2D(name="attr_pool")(features)
         outputs["attributes"] = keras.layers.Dense(sum(classes), name="attributes")(pooled)
     name = f"{model_cfg.backbone}_a{model_cfg.alpha:g}_{scheme.name}_{size}"
-    model = keras.Model(inputs, outputs, name=name)
+    model = model_class(inputs, outputs, name=name)
     if spread is not None:
         model.add_loss(spread)
     return model

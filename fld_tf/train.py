@@ -120,6 +120,37 @@ def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[s
     ]
 
 
+def initialize_from(model, path: str) -> str:
+    """Copies into `model` the weights of every layer of the model at `path` (run directory or
+    model file) with the same name and weight shapes; returns what was copied, for the log.
+
+    Raises:
+      ConfigError: naming `train.init_weights`, when `path` holds no model or nothing matches.
+    """
+    from fld_tf.evaluate import load_model
+    from fld_tf.model import landmark_model
+
+    try:
+        source = landmark_model(load_model(path))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"train.init_weights: {e}") from None
+    by_name = {layer.name: layer for layer in source.layers}
+    copied, skipped = 0, []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        other = by_name.get(layer.name)
+        if other is not None and [w.shape for w in other.weights] == [w.shape for w in layer.weights]:
+            layer.set_weights(other.get_weights())
+            copied += 1
+        else:
+            skipped.append(layer.name)
+    if not copied:
+        raise ConfigError(f"train.init_weights: {path}: no layer matches this model's by name and shape")
+    return (f"initialised {copied} of {copied + len(skipped)} layers from {path}"
+            + (f" (new: {', '.join(skipped)})" if skipped else ""))
+
+
 def backup_problem(run_dir: str) -> Optional[str]:
     """Why the training-state backup in `run_dir` cannot be restored (None: absent or readable).
 
@@ -210,6 +241,17 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     replicas = strategy.num_replicas_in_sync
     global_batch = cfg.data.batch_size * replicas
     scheme = get_scheme(cfg.data.scheme)
+    if cfg.train.init_weights and not os.path.exists(cfg.train.init_weights):
+        raise ConfigError(f"train.init_weights: {cfg.train.init_weights}: no such model or run directory")
+    model_class = keras.Model
+    if cfg.train.distill_teacher:  # loaded first: a wrong teacher is an error before the inputs are read
+        from fld_tf import distill
+
+        with strategy.scope():
+            teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
+        model_class = distill.distilling_model_class(teacher, cfg.train.distill_weight)
+        print(f"distilling from {os.path.abspath(cfg.train.distill_teacher)} ({teacher.name}, {teacher.input_shape[1]} px), "
+              f"weight {cfg.train.distill_weight:g}")
     root = training_inputs.data_root(cfg)
     inputs = training_inputs.build_inputs(cfg, scheme, root, global_batch)
     chief = strategy.extended.should_checkpoint
@@ -218,10 +260,16 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
                    for item in cfg.data.eval_lists} if chief else {}
     if root is not None:  # the run remembers its data: evaluate and export find it there
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=root))
+    # Absolute, so that --resume from another folder finds the same models.
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(
+        cfg.train, **{key: os.path.abspath(getattr(cfg.train, key))
+                      for key in ("distill_teacher", "init_weights") if getattr(cfg.train, key)}))
     steps = cfg.train.steps_per_epoch or pipeline.steps_for(inputs.train_count, global_batch)
     with strategy.scope():
-        model = build_model(cfg.model, scheme, mean_shape=inputs.mean_shape)
+        model = build_model(cfg.model, scheme, mean_shape=inputs.mean_shape, model_class=model_class)
         compile_model(model, cfg, scheme, steps, replicas)
+        if cfg.train.init_weights:  # before fit: on --resume the backup then overrides it
+            print(initialize_from(model, cfg.train.init_weights))
     select = _targets_for(model)
     val_ds = inputs.val.map(select) if inputs.val is not None else None
     monitor = "loss" if val_ds is None else \

@@ -122,6 +122,32 @@ def test_resume_after_kill_continues_epochs_and_optimizer(mtfl_root, tmp_path):
     assert metrics["optimizer_steps"] == 24
 
 
+def test_distilled_student_starts_from_the_teacher_and_resumes_from_elsewhere(trained_run, mtfl_root, tmp_path):
+    """A single-pass student distilled from the (flip-averaging) small run and started from its
+    weights, with relative paths; the run records them absolute, so --resume works from elsewhere."""
+    teacher, _ = trained_run
+    os.symlink(teacher, tmp_path / "teacher")
+    args = ["fld_tf.train", "--run-dir", "student", "--data-root", mtfl_root, *SMALL, "-o", "train.epochs=1",
+            "-o", "train.steps_per_epoch=3", "-o", "data.eval_lists=[]", "-o", "model.flip_test=false",
+            "-o", "train.distill_teacher=teacher", "-o", "train.distill_weight=0.7", "-o", "train.init_weights=teacher"]
+    result = _run(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    here = str(tmp_path / "teacher")
+    assert f"distilling from {here} (mobilenet_v2_a0.35_mtfl5_64_flip, 64 px), weight 0.7" in result.stdout
+    (init,) = [line for line in result.stdout.splitlines() if line.startswith("initialised ")]
+    # The student has the teacher's architecture; a run's model.keras lacks only the training-only
+    # attribute head (its 1x1 expansion, BatchNorm and logits).
+    assert init == f"initialised 114 of 117 layers from {here} (new: Conv_1, Conv_1_bn, attributes)"
+    from fld_tf.config import load_config
+
+    saved = load_config(str(tmp_path / "student" / "config.yaml"))
+    assert saved.train.distill_teacher == here and saved.train.init_weights == here
+    result = _run(["fld_tf.train", "--run-dir", str(tmp_path / "student"), "--resume",
+                   "-o", "train.steps_per_epoch=1"], cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"distilling from {here}" in result.stdout and f"layers from {here}" in result.stdout
+
+
 def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
     import numpy as np
     from fld_tf.config import load_config
@@ -206,6 +232,10 @@ def test_bad_training_data_is_one_line_before_training_and_leaves_nothing(helen_
     (["--mixed-precision", "bf16"],
      "error: defaults + overrides: train.mixed_precision must be false, float16 or bfloat16, got 'bf16'"),
     (["--on-bad", "maybe"], None),  # argparse: its own usage line and exit 2
+    (["-o", "train.distill_teacher={tmp}/teacher"],
+     "error: train.distill_teacher: {tmp}/teacher: no such model or run directory"),
+    (["-o", "train.init_weights={tmp}/start"],
+     "error: train.init_weights: {tmp}/start: no such model or run directory"),
 ])
 def test_train_cli_bad_input_is_one_line(tmp_path, args, expected):
     env = dict(os.environ, FLD_DATA=str(tmp_path))
