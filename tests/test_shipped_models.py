@@ -82,7 +82,9 @@ def test_shipped_nme_is_pinned(shipped_gate):
         assert abs(m["nme_percent"] - nme) <= TOLERANCE_PP, (variant, m["nme_percent"])
         assert m["failure_rate_percent"] == pytest.approx(FAILURE_PERCENT[variant], abs=1e-3)
         checks = report["variants"][variant]["card_checks"]
-        assert checks["flip_asymmetry"] <= checks["flip_tolerance"]
+        symmetric = checks["flip_asymmetry"] <= checks["flip_tolerance"]
+        _, card = model_card.read_model(os.path.join(MODELS, f"{NAME}.{variant}.tflite"))
+        assert symmetric == card.output.flip_averaged, checks
         assert report["variants"][variant]["card_problems"] == []
 
 
@@ -178,7 +180,10 @@ def test_card_checks_pass_the_shipped_model(float_crops):
     model, card, *_ = float_crops
     report, problems = _probe(parity.run_as_card(model, card), card, float_crops)
     assert problems == [] and report["faces"] == card_checks.PROBE_FACES
-    assert report["flip_asymmetry"] < 1e-6
+    if card.output.flip_averaged:
+        assert report["flip_asymmetry"] < 1e-6
+    else:  # one pass: its mirrored points miss its own by more than an averaging model's rounding
+        assert report["flip_asymmetry"] > report["flip_tolerance"]
     nme = report["nme_percent"]
     # as measured on these 100 faces: fed as the card says, BGR, 0..1 and -1..1 pixels
     for key, value in (("card", 5.34), ("BGR", 5.80), ("[0, 1]", 24.05), ("[-1, 1]", 23.42)):
@@ -197,19 +202,28 @@ def test_card_checks_catch_a_model_unlike_its_card(float_crops):
     assert len(problems) == 1 and problems[0].startswith("card input.pixel_range is [0, 255], but the model "
                                                          "does better fed [0, 1]")
 
+    # A mirror-symmetric model and a single-pass one, from the shipped model whichever it is.
+    flip = card.scheme.flip_indices
+
+    def symmetric(x, dtype):  # the shipped model averaged with its mirror pass (a no-op if it already is)
+        back = card_checks.mirror_back(run(np.ascontiguousarray(x[:, :, ::-1]), dtype), flip)
+        return (run(x, dtype) + back.reshape(len(x), -1)) / 2
+
     def single_pass(x, dtype):  # a left-right bias that flip averaging would cancel
-        out = run(x, dtype).reshape(len(x), -1, 2)
+        out = symmetric(x, dtype).reshape(len(x), -1, 2)
         out[..., 0] += 0.01
         return out.reshape(len(x), -1)
 
-    report, problems = _probe(single_pass, card, float_crops)
+    averaged = card.replace(output=model_card.OutputSpec(card.output.shape, card.output.dtype, flip_averaged=True))
+    honest = card.replace(output=model_card.OutputSpec(card.output.shape, card.output.dtype, flip_averaged=False))
+    report, problems = _probe(single_pass, averaged, float_crops)
     assert report["flip_asymmetry"] == pytest.approx(0.02, abs=1e-5)
     assert problems == ["card output.flip_averaged is true, but the model's points on mirrored crops, mirrored "
                         "back, miss its own by up to 0.0200 crop widths (tolerance 0.0000): the model does not "
                         "average with the mirror image"]
-    honest = card.replace(output=model_card.OutputSpec(card.output.shape, card.output.dtype, flip_averaged=False))
-    assert _probe(run, honest, float_crops)[1][0].startswith(
+    assert _probe(symmetric, honest, float_crops)[1][0].startswith(
         "card output.flip_averaged is false, but the model is mirror-symmetric")
+    assert _probe(single_pass, honest, float_crops)[1] == []
 
 
 def test_shipped_cards_describe_their_models():
