@@ -1,9 +1,11 @@
 """Training steps per second on a fixed in-memory batch; shared by the throughput benchmarks, and
-run alone it compares `train.mixed_precision` settings.
+run alone it compares the values of one config key (by default `train.mixed_precision`).
 
 Usage:
   python benchmarks/train_step.py [--mixed-precision false,bfloat16,float16] [--steps 30] [--repeats 2]
       [--config C] [-o data.batch_size=32 ...]
+  python benchmarks/train_step.py --compare model.heatmap_stride=8,4
+  python benchmarks/train_step.py --compare train.distill_teacher=,runs/release   # the teacher's cost
 
 The settings are measured in turn, `--repeats` rounds of them interleaved, so a machine whose speed
 drifts (other jobs) shifts every setting alike; each line also says the compute dtype a backbone
@@ -16,8 +18,9 @@ import time
 
 import fld_tf  # noqa: F401
 import tensorflow as tf
+import tf_keras as keras
 
-from fld_tf import train
+from fld_tf import distill, train
 from fld_tf.config import load_config
 from fld_tf.model import build_model
 from fld_tf.schemes import get_scheme
@@ -31,8 +34,12 @@ def step_rate(cfg, scheme, steps: int, probe: dict = None):
     input never waits; the first `WARMUP_STEPS` (tracing, XLA compilation) are timed apart. The
     model is built under `cfg.train.dtype_policy`; `probe`, if given, gets the compute dtype of
     `PROBE_LAYER` and whether a loss-scaling optimizer was used."""
+    model_class = keras.Model
+    if cfg.train.distill_teacher:
+        teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
+        model_class = distill.distilling_model_class(teacher, cfg.train.distill_weight)
     with train.dtype_policy(cfg.train.dtype_policy):
-        model = build_model(cfg.model, scheme)
+        model = build_model(cfg.model, scheme, model_class=model_class)
         train.compile_model(model, cfg, scheme, steps_per_epoch=100)
     if probe is not None:
         probe["compute_dtype"] = model.get_layer(PROBE_LAYER).compute_dtype
@@ -57,12 +64,15 @@ def main():
     parser.add_argument("--config", default=None)
     parser.add_argument("--mixed-precision", default="false,bfloat16,float16",
                         help="comma list of train.mixed_precision values to compare")
+    parser.add_argument("--compare", default=None, metavar="KEY=V1,V2",
+                        help="compare these values of config KEY instead (an empty value: the key's default)")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("-o", "--override", action="append", default=[])
     args = parser.parse_args()
-    settings = [v.strip() for v in args.mixed_precision.split(",")]
-    cfgs = {v: load_config(args.config, [*args.override, f"train.mixed_precision={v}"]) for v in settings}
+    key, values = (args.compare or f"train.mixed_precision={args.mixed_precision}").split("=", 1)
+    settings = [v.strip() for v in values.split(",")]
+    cfgs = {v: load_config(args.config, [*args.override, *([f"{key}={v}"] if v else [])]) for v in settings}
     base = cfgs[settings[0]]
     scheme = get_scheme(base.data.scheme)
     print(f"batch {base.data.batch_size}, input {base.model.input_size}, alpha {base.model.alpha}, "
@@ -74,13 +84,13 @@ def main():
             probe = {}
             first, rate = step_rate(cfgs[v], scheme, args.steps, probe)
             rates[v].append(rate * base.data.batch_size)
-            print(f"  round {round_ + 1} mixed_precision={v}: {rate * base.data.batch_size:6.1f} images/s, "
+            print(f"  round {round_ + 1} {key}={v}: {rate * base.data.batch_size:6.1f} images/s, "
                   f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} computes in "
                   f"{probe['compute_dtype']}, loss scaling {probe['loss_scale']}", flush=True)
     reference = statistics.mean(rates[settings[0]])
     for v in settings:
         mean = statistics.mean(rates[v])
-        print(f"mixed_precision={v}: mean {mean:.1f} images/s "
+        print(f"{key}={v}: mean {mean:.1f} images/s "
               f"({', '.join(f'{r:.1f}' for r in rates[v])}), x{mean / reference:.2f} vs {settings[0]}")
 
 
