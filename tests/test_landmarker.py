@@ -59,7 +59,9 @@ def test_presence_score_tells_faces_from_background(landmarker, lfw):
         image = read_image(s.image_path)
         face = geometry.square_from_points(s.points, model.crop_cfg.landmark_scale, model.crop_cfg.landmark_shift)
         assert presence_score(model, image, face, model.run(image, face)) > 0.8, s.image_path
-        for corner in ([40, 40, 80], [210, 40, 80], [125, 235, 60]):  # background, shoulders
+        # Background and shoulders: well under MIN_FACE_SCORE (0.7); the single-pass model shipped in
+        # session 6 scores up to 0.47 on them (the mirror-averaged one before it stayed under 0.45).
+        for corner in ([40, 40, 80], [210, 40, 80], [125, 235, 60]):
             square = np.array(corner, np.float32)
             assert presence_score(model, image, square, model.run(image, square)) < 0.5, (s.image_path, corner)
 
