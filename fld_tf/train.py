@@ -120,20 +120,28 @@ def make_callbacks(run_dir: str, monitor: str, resume: bool, out_dir: Optional[s
     ]
 
 
-def initialize_from(model, path: str) -> str:
-    """Copies into `model` the weights of every layer of the model at `path` (run directory or
-    model file) with the same name and weight shapes; returns what was copied, for the log.
+def load_init_source(path: str):
+    """The landmark model at `path` (`train.init_weights`: run directory or model file).
 
     Raises:
-      ConfigError: naming `train.init_weights`, when `path` holds no model or nothing matches.
+      ConfigError: naming `train.init_weights`, when `path` holds no model.
     """
     from fld_tf.evaluate import load_model
     from fld_tf.model import landmark_model
 
     try:
-        source = landmark_model(load_model(path))
+        return landmark_model(load_model(path))
     except (OSError, ValueError) as e:
         raise ConfigError(f"train.init_weights: {e}") from None
+
+
+def initialize_from(model, source, path: str) -> str:
+    """Copies into `model` the weights of every layer of `source` (`load_init_source(path)`) with
+    the same name and weight shapes; returns what was copied, for the log.
+
+    Raises:
+      ConfigError: naming `train.init_weights`, when nothing matches.
+    """
     by_name = {layer.name: layer for layer in source.layers}
     copied, skipped = 0, []
     for layer in model.layers:
@@ -241,16 +249,20 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     replicas = strategy.num_replicas_in_sync
     global_batch = cfg.data.batch_size * replicas
     scheme = get_scheme(cfg.data.scheme)
-    if cfg.train.init_weights and not os.path.exists(cfg.train.init_weights):
-        raise ConfigError(f"train.init_weights: {cfg.train.init_weights}: no such model or run directory")
+    # Absolute, so that --resume from another folder finds the same models.
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(
+        cfg.train, **{key: os.path.abspath(getattr(cfg.train, key))
+                      for key in ("distill_teacher", "init_weights") if getattr(cfg.train, key)}))
+    # Both models are loaded first: a wrong path is an error before the inputs are read.
+    init_source = load_init_source(cfg.train.init_weights) if cfg.train.init_weights else None
     model_class = keras.Model
-    if cfg.train.distill_teacher:  # loaded first: a wrong teacher is an error before the inputs are read
+    if cfg.train.distill_teacher:
         from fld_tf import distill
 
         with strategy.scope():
             teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
         model_class = distill.distilling_model_class(teacher, cfg.train.distill_weight)
-        print(f"distilling from {os.path.abspath(cfg.train.distill_teacher)} ({teacher.name}, {teacher.input_shape[1]} px), "
+        print(f"distilling from {cfg.train.distill_teacher} ({teacher.name}, {teacher.input_shape[1]} px), "
               f"weight {cfg.train.distill_weight:g}")
     root = training_inputs.data_root(cfg)
     inputs = training_inputs.build_inputs(cfg, scheme, root, global_batch)
@@ -260,16 +272,12 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
                    for item in cfg.data.eval_lists} if chief else {}
     if root is not None:  # the run remembers its data: evaluate and export find it there
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=root))
-    # Absolute, so that --resume from another folder finds the same models.
-    cfg = dataclasses.replace(cfg, train=dataclasses.replace(
-        cfg.train, **{key: os.path.abspath(getattr(cfg.train, key))
-                      for key in ("distill_teacher", "init_weights") if getattr(cfg.train, key)}))
     steps = cfg.train.steps_per_epoch or pipeline.steps_for(inputs.train_count, global_batch)
     with strategy.scope():
         model = build_model(cfg.model, scheme, mean_shape=inputs.mean_shape, model_class=model_class)
         compile_model(model, cfg, scheme, steps, replicas)
-        if cfg.train.init_weights:  # before fit: on --resume the backup then overrides it
-            print(initialize_from(model, cfg.train.init_weights))
+        if init_source is not None:  # before fit: on --resume the backup then overrides it
+            print(initialize_from(model, init_source, cfg.train.init_weights))
     select = _targets_for(model)
     val_ds = inputs.val.map(select) if inputs.val is not None else None
     monitor = "loss" if val_ds is None else \
