@@ -183,6 +183,10 @@ class ModelConfig:
         if self.heatmap_stride not in HEATMAP_STRIDES:
             raise ConfigError(f"model.heatmap_stride must be one of {', '.join(map(str, HEATMAP_STRIDES))}, "
                               f"got {self.heatmap_stride!r}")
+        if self.head == "heatmap" and self.input_size % self.heatmap_stride:
+            # Each heatmap cell must stand for a whole number of input pixels.
+            raise ConfigError(f"model.input_size must be a multiple of model.heatmap_stride "
+                              f"({self.heatmap_stride}) for the heatmap head, got {self.input_size!r}")
 
 
 # `train.mixed_precision` -> Keras dtype policy (float32 variables, this compute dtype).

@@ -119,6 +119,11 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
             # Bilinear: its gradient has an XLA kernel (nearest's has none on CPU), and int8 TFLite
             # runs it as RESIZE_BILINEAR.
             x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"head_up{i}")(x)
+            extra = x.shape[1] - lateral.shape[1], x.shape[2] - lateral.shape[2]
+            if any(extra):
+                # An input that is not a multiple of 32 (e.g. 112): the odd map's 'same'-padded
+                # stride-2 child has one cell more, at the bottom and right; cell 2i stays on i.
+                x = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name=f"head_crop{i}")(x)
             x = keras.layers.Add(name=f"head_add{i}")([x, lateral])
     # Depthwise-separable fuse: a full 3x3 convolution here held 37k weights and as many MACs as a
     # quarter of the backbone.

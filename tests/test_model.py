@@ -55,6 +55,28 @@ def test_heatmap_stride_is_8_or_4():
         _config("model.heatmap_stride=2")
 
 
+@pytest.mark.parametrize("size, stride, maps", [(112, 4, (4, 7, 14, 28)), (80, 8, (3, 5, 10))])
+def test_inputs_that_are_not_multiples_of_32_crop_the_extra_upsampled_cell(size, stride, maps):
+    # 112 px: stride-32 map 4x4 ('same' padding rounds 3.5 up), stride-16 map 7x7, so the 8x8
+    # upsampled map loses its last row and column.
+    model = build_model(_config(f"model.input_size={size}", f"model.heatmap_stride={stride}").model, MTFL5)
+    laterals = [model.get_layer(f"head_lateral{i}_conv").output.shape[1] for i in range(len(maps))]
+    assert tuple(laterals) == maps
+    assert model.get_layer("soft_argmax").kernel_size == (maps[-1], maps[-1])
+    crops = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Cropping2D)]
+    assert crops == [f"head_crop{i}" for i in range(1, len(maps)) if maps[i] % 2]
+    assert model(np.zeros((1, size, size, 3), np.float32))["landmarks"].shape == (1, 10)
+
+
+def test_input_size_must_be_a_multiple_of_the_heatmap_stride():
+    from fld_tf.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"model.input_size must be a multiple of model.heatmap_stride \(8\)"
+                                          r" for the heatmap head, got 100"):
+        _config("model.input_size=100")
+    _config("model.input_size=100", "model.heatmap_stride=4")  # 25 cells of 4 px
+
+
 def test_deployable_model_has_only_landmarks_and_same_outputs():
     model = _model()
     deploy = landmark_model(model)
