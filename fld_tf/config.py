@@ -119,6 +119,13 @@ class DataConfig:
     deterministic: bool = False
     crop: CropConfig = CropConfig()  # unset values: the scheme's measured ones
     augment: AugmentConfig = AugmentConfig()
+    # Draw training samples by their class of this attribute (e.g. "pose"): class frequency f
+    # becomes f ** (1 - resample_power) (normalised), so 1 samples every class equally often, 0
+    # leaves the list's mix; rejection sampling from the cache (`tf.data`'s rejection_resample).
+    # "" (default) or a scheme without it: off. Unlike `train.balance_attribute` (loss weights),
+    # rare faces are seen more often under fresh augmentation.
+    resample_attribute: str = ""
+    resample_power: float = 0.5
 
     def __post_init__(self):
         from fld_tf.schemes import SCHEMES
@@ -128,6 +135,8 @@ class DataConfig:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigError(f"data.scheme: unknown point scheme {self.scheme!r} "
                               f"(known: {', '.join(sorted(SCHEMES))}){hint}")
+        if not 0 <= self.resample_power <= 1:
+            raise ConfigError(f"data.resample_power must be in [0, 1], got {self.resample_power!r}")
         if self.on_bad not in ON_BAD:
             raise ConfigError(f"data.on_bad must be one of {', '.join(ON_BAD)}, got {self.on_bad!r}")
         # Frozen: the normalised fields are set once, here, as dataclasses' own __init__ does.

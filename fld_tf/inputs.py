@@ -83,6 +83,40 @@ def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipelin
     return index, table
 
 
+def resample_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Resample]:
+    """`data.resample_attribute` as `(index, acceptance per class row)`, or None when off or the
+    data lacks it.
+
+    Known classes are drawn in proportion to frequency ** (1 - power) (unknown ones keep their
+    share); a class of the list is accepted with probability target / frequency, scaled so that
+    the most under-represented class is always kept, as is a class the rows do not hold.
+    """
+    name, power = cfg.data.resample_attribute, cfg.data.resample_power
+    if not name:
+        return None
+    if name not in scheme.attribute_names or not attributes.size:
+        print(f"data.resample_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
+              "sampling as listed")
+        return None
+    index = scheme.attribute_names.index(name)
+    rows = np.clip(attributes[:, index].astype(np.int64) + 1, 0, None)
+    counts = np.bincount(rows).astype(np.float64)
+    initial = counts / counts.sum()
+    target = np.where(counts > 0, counts ** (1.0 - power), 0.0)
+    target[0] = 0.0
+    if target.sum() > 0:
+        target *= initial[1:].sum() / target.sum()
+    target[0] = initial[0]
+    ratio = np.divide(target, initial, out=np.zeros_like(target), where=initial > 0)
+    # A class these rows lack (absent, or past the first records of shards) is always kept; the
+    # extra last row stands for every class above the highest one seen.
+    accept = np.append(np.where(counts > 0, ratio / ratio.max(), 1.0), 1.0).astype(np.float32)
+    print(f"sampling by {name} class: " + ", ".join(f"{t:.1%}" for t in target[1:])
+          + f" of draws (listed: {', '.join(f'{p:.1%}' for p in initial[1:])}), "
+          f"{float(np.dot(initial, accept[:-1])):.0%} of the stream kept")
+    return index, accept
+
+
 def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
     """Inputs from a landmark list, every image checked first, with the seeded `split_train_val`."""
     result = pipeline.read_checked(cfg.data, root, cfg.data.train_list, cfg.data.train_format, scheme)
@@ -95,7 +129,8 @@ def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> 
     train_arrays = pipeline.sample_arrays(train_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
     train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True,
                                       batch_size=global_batch,
-                                      balance=balance_for(cfg, scheme, train_arrays["attributes"]))
+                                      balance=balance_for(cfg, scheme, train_arrays["attributes"]),
+                                      resample=resample_for(cfg, scheme, train_arrays["attributes"]))
     val_ds = None
     if val_samples:
         val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
@@ -119,12 +154,13 @@ def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -
     if not n_train:
         raise DataError(f"{cfg.data.train_list}: no training records after data.limit and data.val_fraction")
     size, crop = cfg.model.input_size, cfg.data.train_crop
-    # Class frequencies for the loss balance come from the same first records as the mean shape.
+    # Class frequencies for the loss balance and the resampling come from the same first records as the mean shape.
     annotations = pipeline.record_annotations(cfg.data, scheme, files, crop)
     balance = balance_for(cfg, scheme, annotations["attributes"])
+    resample = resample_for(cfg, scheme, annotations["attributes"])
     build = lambda training, split: pipeline.build_record_dataset(  # noqa: E731
         cfg.data, scheme, size, files, training, split, crop, batch_size=global_batch,
-        balance=balance if training else None)
+        balance=balance if training else None, resample=resample if training else None)
     val_ds = build(False, "val") if n_val else None
     return Inputs(build(True, "train"), val_ds, n_train, n_val, mean_target(annotations, cfg))
 

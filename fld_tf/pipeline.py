@@ -31,6 +31,8 @@ from fld_tf.schemes import PointScheme
 AUTOTUNE = tf.data.AUTOTUNE
 # (attribute index, per-class loss weights from `losses.class_balance_weights`)
 Balance = Tuple[int, np.ndarray]
+# (attribute index, per-class acceptance probabilities from `inputs.resample_for`), rows as `Balance`'s
+Resample = Tuple[int, np.ndarray]
 CONTEXT_FACTOR = 2.0     # context window side / face square side
 CONTEXT_RESOLUTION = 1.5  # context pixels per model-input pixel (keeps augmented crops sharp)
 RECORD_READERS = 8        # shards read at once by the parallel interleave
@@ -80,7 +82,8 @@ def _context_square(square):
 
 def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, training: bool,
                   batch_size: Optional[int] = None, repeat: bool = False,
-                  balance: Optional[Balance] = None) -> tf.data.Dataset:
+                  balance: Optional[Balance] = None,
+                  resample: Optional[Resample] = None) -> tf.data.Dataset:
     """Batches of `(image, targets)`: images `(B, S, S, 3)` float32 pixels 0..255, targets a dict
     with `landmarks` `(B, 2K)` in normalised crop coordinates and `attributes` `(B, A)`.
 
@@ -93,17 +96,20 @@ def build_dataset(data_cfg, scheme: PointScheme, input_size: int, arrays: Dict, 
       batch_size: the batch `B` (default `data_cfg.batch_size`); under `tf.distribute`, the global batch.
       balance: training only: `(attribute index, losses.class_balance_weights table)`; batches then
         carry a third element, each sample's loss weight.
+      resample: training only: draw samples by attribute class (`inputs.resample_for`).
     """
     ds = tf.data.Dataset.from_tensor_slices(arrays)
     # Every worker reads the whole list and keeps its share of the elements.
     policy = tf.data.experimental.AutoShardPolicy.DATA
-    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance)
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance,
+                   resample)
 
 
 def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: Sequence[str],
                          training: bool, split: str = "all", crop_source: str = "auto",
                          batch_size: Optional[int] = None, repeat: bool = False,
-                         balance: Optional[Balance] = None) -> tf.data.Dataset:
+                         balance: Optional[Balance] = None,
+                         resample: Optional[Resample] = None) -> tf.data.Dataset:
     """`build_dataset` reading TFRecord shards packed by `python -m fld_tf.data pack`.
 
     Args:
@@ -130,7 +136,8 @@ def build_record_dataset(data_cfg, scheme: PointScheme, input_size: int, files: 
     ds = ds.map(element, num_parallel_calls=AUTOTUNE).filter(_record_filter(data_cfg, split))
     # Each worker reads only its own shards.
     policy = tf.data.experimental.AutoShardPolicy.FILE
-    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance)
+    return _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, policy, balance,
+                   resample)
 
 
 def _record_filter(data_cfg, split: str):
@@ -148,14 +155,15 @@ def _record_filter(data_cfg, split: str):
     return keep
 
 
-def _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, shard_policy, balance):
+def _finish(ds, data_cfg, scheme, input_size, training, batch_size, repeat, shard_policy, balance,
+            resample=None):
     batch_size = batch_size or data_cfg.batch_size
     options = tf.data.Options()
     options.deterministic = bool(data_cfg.deterministic or not training)
     options.experimental_distribute.auto_shard_policy = shard_policy
     ds = ds.with_options(options)
     if training:
-        ds = _training(ds, data_cfg, scheme, input_size, balance)
+        ds = _training(ds, data_cfg, scheme, input_size, balance, resample)
     else:
         ds = ds.map(lambda e: _eval_element(e, input_size), num_parallel_calls=AUTOTUNE)
     if repeat:
@@ -170,7 +178,12 @@ def _eval_element(e, size):
     return image, {"landmarks": tf.reshape(points, [-1]), "attributes": e["attributes"]}
 
 
-def _training(ds, data_cfg, scheme, size, balance=None):
+def _attribute_class(e, index, classes):
+    """Row of a `Balance` / `Resample` table: 0 for unknown (-1), else class + 1."""
+    return tf.clip_by_value(tf.cast(e["attributes"][index], tf.int32) + 1, 0, classes - 1)
+
+
+def _training(ds, data_cfg, scheme, size, balance=None, resample=None):
     context = int(round(size * CONTEXT_FACTOR * CONTEXT_RESOLUTION))
 
     def load_context(e):
@@ -200,6 +213,18 @@ def _training(ds, data_cfg, scheme, size, balance=None):
         return e, pair
 
     ds = ds.map(with_seed)
+    if resample is not None:
+        # Rejection sampling from the cached stream (a dropped element costs a cache read, not a
+        # decode), one iterator: tf.data's rejection_resample mixes in a second pass over the
+        # dataset, which would iterate the cache twice.
+        index, accept = resample
+        accept = tf.constant(accept, tf.float32)
+
+        def keep(e, pair):
+            draw = tf.random.stateless_uniform([], seed=tf.random.experimental.stateless_fold_in(pair, 1))
+            return draw < tf.gather(accept, _attribute_class(e, index, accept.shape[0]))
+
+        ds = ds.filter(keep)
     flip_indices = tf.constant(scheme.flip_indices, tf.int32)
     aug = data_cfg.augment
     face_side = context / CONTEXT_FACTOR
@@ -212,7 +237,7 @@ def _training(ds, data_cfg, scheme, size, balance=None):
         if balance is None:
             return image, targets
         index, table = balance
-        row = tf.clip_by_value(e["attributes"][index] + 1, 0, len(table) - 1)
+        row = _attribute_class(e, index, len(table))
         return image, targets, tf.gather(tf.constant(table, tf.float32), row)
 
     return ds.map(augment_element, num_parallel_calls=AUTOTUNE)

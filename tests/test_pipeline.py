@@ -118,3 +118,22 @@ def test_balance_adds_each_samples_class_weight(mtfl_root):
     pose = y["attributes"].numpy()[:, 3]
     np.testing.assert_array_equal(weight.numpy(), table[pose + 1])
     assert len(set(pose)) > 1  # the first 16 MTFL images hold several poses
+
+
+def test_resample_draws_classes_at_their_acceptance_rates(mtfl_root):
+    import os
+    from fld_tf.data.readers import read_list
+    cfg = load_config(None, ["data.deterministic=true", "data.shuffle_buffer=64"])
+    samples = read_list(os.path.join(mtfl_root, "testing.txt"), "mtfl").samples[:64]
+    arrays = pipeline.sample_arrays(samples, cfg.data.crop, "landmarks", 4)
+    listed = np.bincount(arrays["attributes"][:, 3] + 1, minlength=6) / 64
+    rare, common = int(np.argmax(listed == listed[listed > 0].min())), int(np.argmax(listed))
+    accept = np.zeros(7, np.float32)  # rows: unknown, pose 0..4, above
+    accept[[rare, common]] = [1.0, 0.25]  # every other class dropped
+    ds = pipeline.build_dataset(cfg.data, MTFL5, 32, arrays, training=True, batch_size=64,
+                                resample=(3, accept))
+    pose = np.concatenate([y["attributes"].numpy()[:, 3] + 1 for _, y in ds.take(20)])
+    assert set(pose) == {rare, common}
+    # Kept in proportion listed share x acceptance.
+    expected = listed[rare] / (listed[rare] + 0.25 * listed[common])
+    assert abs(np.mean(pose == rare) - expected) < 0.05, (np.mean(pose == rare), expected)

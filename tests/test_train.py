@@ -167,6 +167,32 @@ def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
     assert "no such attribute" in capsys.readouterr().out
 
 
+def test_resample_option_draws_frequency_to_one_minus_power(capsys):
+    import numpy as np
+    from fld_tf.config import ConfigError, load_config
+    from fld_tf.schemes import get_scheme
+    from fld_tf.inputs import resample_for
+
+    # pose: 0 once, 2 nine times, unknown twice (12 samples).
+    attributes = np.array([[0, 0, 0, 0]] + [[0, 0, 0, 2]] * 9 + [[-1, -1, -1, -1]] * 2)
+    cfg = load_config(None, ["data.resample_attribute=pose", "data.resample_power=0.5"])
+    index, accept = resample_for(cfg, get_scheme("mtfl5"), attributes)
+    # Listed 1/12, 9/12 (unknown 2/12). Targets ~ sqrt(1), sqrt(9) = 1 : 3 over the known 10/12:
+    # 2.5/12 and 7.5/12. Ratios target / listed: unknown 1, pose 0 2.5, pose 2 5/6; / max 2.5.
+    # Pose 1 and poses above 2 (the last row) are not in these rows: kept.
+    assert index == 3
+    np.testing.assert_allclose(accept, [0.4, 1.0, 1.0, 1 / 3, 1.0], rtol=1e-6)
+    out = capsys.readouterr().out
+    assert "sampling by pose class: 20.8%, 0.0%, 62.5% of draws (listed: 8.3%, 0.0%, 75.0%)" in out
+    assert "40% of the stream kept" in out  # (2 x 0.4 + 1 + 9 / 3) / 12
+    uniform = load_config(None, ["data.resample_attribute=pose", "data.resample_power=1"])
+    np.testing.assert_allclose(resample_for(uniform, get_scheme("mtfl5"), attributes)[1],
+                               [0.2, 1, 1, 1 / 9, 1], rtol=1e-6)  # targets 5/12 each: ratios 1, 5, 5/9
+    assert resample_for(load_config(None), get_scheme("mtfl5"), attributes) is None  # default: off
+    with pytest.raises(ConfigError, match=r"data.resample_power must be in \[0, 1\], got 1.5"):
+        load_config(None, ["data.resample_power=1.5"])
+
+
 @pytest.mark.parametrize("module", ["fld_tf.train", "fld_tf.evaluate", "fld_tf.data"])
 def test_help_does_not_import_tensorflow(module):
     code = ("import runpy, sys\nsys.argv = ['x', '--help']\ntry:\n    runpy.run_module(%r, run_name='__main__')\n"
