@@ -169,6 +169,7 @@ class DataConfig:
 
 
 HEATMAP_STRIDES = (8, 4)  # model.heatmap_stride: fld_tf.model.HEATMAP_TAPS has a tap for each
+HEADS = ("heatmap", "simcc", "spatial", "gap")  # model.head: fld_tf.model builds each
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,7 +177,9 @@ class ModelConfig:
     backbone: str = "mobilenet_v2"
     alpha: float = 0.5
     input_size: int = 96
-    head: str = "heatmap"        # heatmap (stride-8 soft-argmax) | spatial (conv + flatten) | gap
+    # heatmap (soft-argmax at heatmap_stride) | simcc (x and y bin classification on the same
+    # features, then the expected bin centre) | spatial (conv + flatten) | gap
+    head: str = "heatmap"
     head_channels: int = 64
     dropout: float = 0.1
     bn_momentum: float = 0.99    # Keras' 0.999 lags the weights in short from-scratch runs
@@ -184,11 +187,19 @@ class ModelConfig:
     flip_test: bool = True       # evaluate and export the average with the mirrored image's points
     # Heatmap head: train each map's spread towards this standard deviation, in heatmap cells
     # (DSNT's variance regulariser; 0: off), with this weight. Sharper maps lose less to int8.
+    # The simcc head uses it for each 1-D distribution, in bins.
     heatmap_sigma: float = 0.0
     heatmap_sigma_weight: float = 1.0
-    heatmap_stride: int = 8      # 8, or 4: one more top-down step (a 24x24 map at 96 px)
+    heatmap_stride: int = 8      # 8, or 4: one more top-down step (a 24x24 map at 96 px); simcc's too
+    simcc_split: float = 2.0     # simcc head: bins per input pixel along x and y (RTMPose: 2)
 
     def __post_init__(self):
+        if self.head not in HEADS:
+            raise ConfigError(f"model.head: unknown {self.head!r}; known: {', '.join(HEADS)}")
+        bins = self.input_size * self.simcc_split
+        if self.simcc_split <= 0 or (self.head == "simcc" and abs(bins - round(bins)) > 1e-6):
+            raise ConfigError(f"model.simcc_split must be positive and give a whole number of bins "
+                              f"(model.input_size {self.input_size} x it), got {self.simcc_split!r}")
         if self.heatmap_stride not in HEATMAP_STRIDES:
             raise ConfigError(f"model.heatmap_stride must be one of {', '.join(map(str, HEATMAP_STRIDES))}, "
                               f"got {self.heatmap_stride!r}")
@@ -196,6 +207,11 @@ class ModelConfig:
             # Each heatmap cell must stand for a whole number of input pixels.
             raise ConfigError(f"model.input_size must be a multiple of model.heatmap_stride "
                               f"({self.heatmap_stride}) for the heatmap head, got {self.input_size!r}")
+
+    @property
+    def simcc_bins(self) -> int:
+        """Bins along each of x and y of the simcc head."""
+        return round(self.input_size * self.simcc_split)
 
 
 # `train.mixed_precision` -> Keras dtype policy (float32 variables, this compute dtype).

@@ -60,8 +60,8 @@ def split_train_val(samples, fraction: float, seed: int):
 
 def mean_target(arrays, cfg: Config) -> Optional[np.ndarray]:
     """Mean landmark target `(2K,)` of un-augmented crops, in normalised crop coordinates; None
-    for the heatmap head, which has no regression bias to start there."""
-    if cfg.model.head == "heatmap":
+    for the heatmap and simcc heads, which have no regression bias to start there."""
+    if cfg.model.head in ("heatmap", "simcc"):
         return None
     size = cfg.model.input_size
     crops = [geometry.encode(p, sq, size) for p, sq in zip(arrays["points"], arrays["square"])]

@@ -1,4 +1,4 @@
-"""Keras (tf_keras) landmark model: MobileNetV2 backbone, heatmap + soft-argmax head (or regression heads).
+"""Keras (tf_keras) landmark model: MobileNetV2 backbone, heatmap + soft-argmax head (or SimCC, or regression heads).
 
 The model takes raw RGB pixels (float 0..255, shape `(B, S, S, 3)`) and normalises them itself, so
 the exported `.tflite` takes camera pixels directly. It outputs `landmarks`: `(B, 2K)` normalised
@@ -48,8 +48,8 @@ def build_model(model_cfg, scheme: PointScheme, mean_shape=None, model_class=ker
             layer.momentum = model_cfg.bn_momentum
     features = backbone.output
     spread = None
-    if model_cfg.head == "heatmap":
-        landmarks, spread = _heatmap_head(backbone, model_cfg, scheme)
+    if model_cfg.head in TOP_DOWN_HEADS:
+        landmarks, spread = TOP_DOWN_HEADS[model_cfg.head](backbone, model_cfg, scheme)
     else:
         landmarks = _landmark_head(features, model_cfg, scheme, mean_shape)
     outputs = {"landmarks": landmarks}
@@ -73,10 +73,8 @@ def _landmark_head(features, model_cfg, scheme: PointScheme, mean_shape=None):
     if model_cfg.head == "spatial":
         x = _conv_bn_relu(features, model_cfg.head_channels, 1, model_cfg.bn_momentum, "head")
         x = keras.layers.Flatten(name="head_flatten")(x)
-    elif model_cfg.head == "gap":
+    else:  # gap (`ModelConfig` rejects any other head)
         x = keras.layers.GlobalAveragePooling2D(name="head_pool")(features)
-    else:
-        raise ValueError(f"model.head: unknown {model_cfg.head!r}; expected spatial or gap")
     if model_cfg.dropout:
         x = keras.layers.Dropout(model_cfg.dropout, name="head_dropout")(x)
     bias = "zeros" if mean_shape is None else keras.initializers.Constant(list(map(float, mean_shape)))
@@ -98,16 +96,10 @@ def _conv_bn_relu(x, channels, kernel, momentum, name):
     return keras.layers.ReLU(6.0, name=f"{name}_relu")(x)
 
 
-def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
-    """Heatmaps at stride `model.heatmap_stride` (8 or 4), then soft-argmax to `(B, 2K)`
-    coordinates (integral regression).
-
-    Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
-    pooled features must learn from data; from scratch this converges several times faster. The
-    soft-argmax is a spatial softmax followed by a fixed depthwise convolution whose kernels hold
-    the cell-centre x and y coordinates: plain Softmax + DepthwiseConv2D, both integer kernels in
-    TFLite (benchmarks/int8_head.py measures what int8 costs this head).
-    """
+def _top_down_features(backbone, model_cfg):
+    """The heatmap and simcc heads' shared feature path: a 1x1 lateral conv on each backbone tap
+    from stride 32 down to `model.heatmap_stride`, each coarser sum upsampled and added to the next,
+    then a depthwise-separable fuse. `(B, S / stride, S / stride, head_channels)`."""
     c, momentum = model_cfg.head_channels, model_cfg.bn_momentum
     x = None
     taps = [tap for stride, tap in HEATMAP_TAPS[model_cfg.backbone] if stride >= model_cfg.heatmap_stride]
@@ -130,7 +122,20 @@ def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
     x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False, name="head_fuse_dw")(x)
     x = keras.layers.BatchNormalization(momentum=momentum, name="head_fuse_dw_bn")(x)
     x = keras.layers.ReLU(6.0, name="head_fuse_dw_relu")(x)
-    x = _conv_bn_relu(x, c, 1, momentum, "head_fuse")
+    return _conv_bn_relu(x, c, 1, momentum, "head_fuse")
+
+
+def _heatmap_head(backbone, model_cfg, scheme: PointScheme):
+    """Heatmaps at stride `model.heatmap_stride` (8 or 4), then soft-argmax to `(B, 2K)`
+    coordinates (integral regression).
+
+    Convolutional heatmaps keep the backbone's translation equivariance, which a dense layer on
+    pooled features must learn from data; from scratch this converges several times faster. The
+    soft-argmax is a spatial softmax followed by a fixed depthwise convolution whose kernels hold
+    the cell-centre x and y coordinates: plain Softmax + DepthwiseConv2D, both integer kernels in
+    TFLite (benchmarks/int8_head.py measures what int8 costs this head).
+    """
+    x = _top_down_features(backbone, model_cfg)
     k = scheme.num_points
     logits = keras.layers.Conv2D(k, 1, name="heatmap_logits")(x)
     h, w = logits.shape[1], logits.shape[2]
@@ -169,9 +174,58 @@ def _spread_loss(p, grid, xy, model_cfg):
     m2 = second(p)
     centred = xy - 0.5
     var = (m2 - tf.square(centred)) * float(h * w)  # grid units are 1/w (x), 1/h (y): cells^2 ~ h*w
+    return _sigma_penalty(var, model_cfg)
+
+
+def _sigma_penalty(var, model_cfg):
+    """`heatmap_sigma_weight` x the mean squared log ratio of `var` to `heatmap_sigma` squared
+    (both in the head's own units: cells, or bins): scale-free, and bounded where a flat
+    distribution at initialisation is far off."""
     target = model_cfg.heatmap_sigma ** 2
-    # Squared log ratio: scale-free, and bounded where a flat map at initialisation is far off.
     return model_cfg.heatmap_sigma_weight * tf.reduce_mean(tf.square(tf.math.log(tf.maximum(var, 1e-3) / target)))
+
+
+def _simcc_head(backbone, model_cfg, scheme: PointScheme):
+    """SimCC (Li et al. 2022, as in RTMPose): each coordinate classified into `model.simcc_bins`
+    bins (`input_size` x `simcc_split`), then the expected bin centre, to `(B, 2K)`.
+
+    On the heatmap head's features, a 1x1 conv makes one map per point; each point's flattened map
+    goes through one Dense, shared by the points as RTMPose's `cls_x` / `cls_y` are, to x and y
+    logits. A softmax over the bins and a fixed Dense holding the bin centres give the
+    coordinate. In TFLite: TRANSPOSE, FULLY_CONNECTED, RESHAPE, SOFTMAX, all integer kernels.
+    """
+    x = _top_down_features(backbone, model_cfg)
+    k, bins = scheme.num_points, model_cfg.simcc_bins
+    maps = keras.layers.Conv2D(k, 1, name="simcc_maps")(x)
+    h, w = maps.shape[1], maps.shape[2]
+    v = keras.layers.Reshape((h * w, k), name="simcc_flat")(maps)
+    v = keras.layers.Permute((2, 1), name="simcc_points")(v)                   # (B, K, h*w)
+    logits = keras.layers.Dense(2 * bins, name="simcc_logits")(v)             # x bins, then y bins
+    logits = keras.layers.Reshape((k, 2, bins), name="simcc_xy_logits")(logits)
+    p = keras.layers.Softmax(axis=-1, dtype="float32", name="simcc_softmax")(logits)
+    # Centred bin coordinates plus a 0.5 bias, as the soft-argmax's: mass an int8 softmax rounds
+    # away pulls a point towards the crop centre, not the corner.
+    centres = ((np.arange(bins) + 0.5) / bins - 0.5).astype(np.float32)
+    expectation = keras.layers.Dense(1, trainable=False, dtype="float32", name="simcc_expectation")
+    xy = expectation(p)                                                       # (B, K, 2, 1)
+    expectation.set_weights([centres[:, None], np.full(1, 0.5, np.float32)])
+    spread = _simcc_spread_loss(p, centres, xy, model_cfg) if model_cfg.heatmap_sigma > 0 else None
+    return keras.layers.Reshape((2 * k,), dtype="float32", name="landmarks")(xy), spread
+
+
+def _simcc_spread_loss(p, centres, xy, model_cfg):
+    """`_spread_loss` for the simcc head: each 1-D distribution's variance, in bins squared,
+    pulled towards `heatmap_sigma` squared. Training-only, as the heatmap head's."""
+    second = keras.layers.Dense(1, use_bias=False, trainable=False, dtype="float32", name="simcc_second_moment")
+    second.build(p.shape)
+    second.set_weights([np.square(centres)[:, None]])
+    bins = len(centres)
+    var = (second(p) - tf.square(xy - 0.5)) * float(bins * bins)  # centres are in units of 1/bins
+    return _sigma_penalty(var, model_cfg)
+
+
+# The heads on the top-down features: `(backbone, model_cfg, scheme) -> (landmarks, training-only loss or None)`.
+TOP_DOWN_HEADS = {"heatmap": _heatmap_head, "simcc": _simcc_head}
 
 
 def landmark_model(model: keras.Model) -> keras.Model:

@@ -140,3 +140,23 @@ def test_helen68_recipe_needs_no_dataset_and_no_hand_worked_crop():
 def test_bad_data_values_are_named(override, message):
     with pytest.raises(ConfigError, match=message):
         load_config(None, [override])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["model.head=simc"], "model.head: unknown 'simc'; known: heatmap, simcc, spatial, gap"),
+    (["model.simcc_split=0"], "model.simcc_split must be positive and give a whole number of bins "
+                              "(model.input_size 96 x it), got 0.0"),
+    (["model.head=simcc", "model.simcc_split=1.3"], "model.simcc_split must be positive and give a whole "
+                                                    "number of bins (model.input_size 96 x it), got 1.3"),
+])
+def test_bad_model_head_and_simcc_split_are_named(overrides, message):
+    with pytest.raises(ConfigError) as e:
+        load_config(None, overrides)
+    assert str(e.value).startswith("defaults + overrides") and str(e.value).endswith(f"overrides: {message}")
+    assert "\n" not in str(e.value)
+
+
+def test_simcc_bins_are_input_size_times_split():
+    assert load_config(None, ["model.head=simcc"]).model.simcc_bins == 192  # RTMPose's split 2
+    assert load_config(None, ["model.head=simcc", "model.simcc_split=1.5", "model.input_size=64"]).model.simcc_bins == 96
+    assert load_config(None, ["model.simcc_split=1.3"]).model.head == "heatmap"  # unused by other heads
