@@ -88,6 +88,21 @@ class EvalListConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ExtraListConfig:
+    """A further training list: more faces, possibly of another dataset and point scheme.
+
+    All of it trains (the held-out split is taken from `train_list` only, so model selection stays
+    on the main data). A list of another scheme is reduced to `data.scheme` through its `subset5`
+    (e.g. HELEN's 68 points to MTFL's five); its samples carry no attributes.
+    """
+
+    list: str
+    format: str = "pts"
+    scheme: str = ""             # "" : data.scheme
+    crop: str = "landmarks"      # on the points as reduced to data.scheme, with data.crop's rule
+
+
+@dataclasses.dataclass(frozen=True)
 class DataConfig:
     """Where the data is and how it is read.
 
@@ -126,6 +141,7 @@ class DataConfig:
     # rare faces are seen more often under fresh augmentation.
     resample_attribute: str = ""
     resample_power: float = 0.5
+    extra_train: Tuple[ExtraListConfig, ...] = ()
 
     def __post_init__(self):
         from fld_tf.schemes import SCHEMES
@@ -135,6 +151,14 @@ class DataConfig:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigError(f"data.scheme: unknown point scheme {self.scheme!r} "
                               f"(known: {', '.join(sorted(SCHEMES))}){hint}")
+        for i, extra in enumerate(self.extra_train):
+            if extra.scheme and extra.scheme != self.scheme:
+                if extra.scheme not in SCHEMES:
+                    raise ConfigError(f"data.extra_train[{i}].scheme: unknown point scheme {extra.scheme!r} "
+                                      f"(known: {', '.join(sorted(SCHEMES))})")
+                if self.scheme != "mtfl5":
+                    raise ConfigError(f"data.extra_train[{i}].scheme: {extra.scheme} points can be reduced "
+                                      f"to mtfl5 only (its subset5), not to data.scheme {self.scheme}")
         if not 0 <= self.resample_power <= 1:
             raise ConfigError(f"data.resample_power must be in [0, 1], got {self.resample_power!r}")
         if self.on_bad not in ON_BAD:
@@ -249,6 +273,10 @@ class TrainConfig:
     # Start from a finished run's (or model file's) weights: every layer whose name and shapes
     # match is copied (a new scheme's output layer is not), the rest start afresh.
     init_weights: str = ""
+    # A recipe (a shipped one's name or a YAML file) trained first, in `<run dir>/teacher`, on this
+    # run's data; this run then distils it (`distill_teacher`) and, unless `init_weights` names
+    # another, starts from its weights: a two-stage recipe in one command (`fld_tf.train`).
+    teacher_recipe: str = ""
 
     def __post_init__(self):
         if not 0 < self.distill_weight <= 1:

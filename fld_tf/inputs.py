@@ -117,6 +117,23 @@ def resample_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeli
     return index, accept
 
 
+def extra_arrays(cfg: Config, scheme, root: Optional[str]) -> list:
+    """The `data.extra_train` lists as `pipeline.sample_arrays`, points reduced to `scheme`."""
+    from fld_tf.schemes import get_scheme
+
+    out = []
+    for item in cfg.data.extra_train:
+        own = get_scheme(item.scheme or scheme.name)
+        samples = pipeline.read_samples(cfg.data, root, item.list, item.format, own)
+        if own.name != scheme.name:
+            samples = [dataclasses.replace(s, points=own.to_subset5(s.points), attributes=None)
+                       for s in samples]
+        out.append(pipeline.sample_arrays(samples, cfg.data.crop, item.crop, len(scheme.attribute_names)))
+        print(f"extra training list {item.list}: {len(samples)} faces"
+              + (f" ({own.name} reduced to {scheme.name})" if own.name != scheme.name else ""))
+    return out
+
+
 def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> Inputs:
     """Inputs from a landmark list, every image checked first, with the seeded `split_train_val`."""
     result = pipeline.read_checked(cfg.data, root, cfg.data.train_list, cfg.data.train_format, scheme)
@@ -127,6 +144,11 @@ def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> 
                         f"{cfg.data.val_fraction:g} of {len(samples)}")
     n_attr, size = len(scheme.attribute_names), cfg.model.input_size
     train_arrays = pipeline.sample_arrays(train_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
+    extra = extra_arrays(cfg, scheme, root)
+    if extra:
+        train_arrays = {key: np.concatenate([train_arrays[key]] + [e[key] for e in extra])
+                        for key in train_arrays}
+    train_count = len(train_arrays["path"])
     train_ds = pipeline.build_dataset(cfg.data, scheme, size, train_arrays, training=True,
                                       batch_size=global_batch,
                                       balance=balance_for(cfg, scheme, train_arrays["attributes"]),
@@ -136,7 +158,7 @@ def list_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -> 
         val_arrays = pipeline.sample_arrays(val_samples, cfg.data.crop, cfg.data.train_crop, n_attr)
         val_ds = pipeline.build_dataset(cfg.data, scheme, size, val_arrays, training=False,
                                         batch_size=global_batch)
-    return Inputs(train_ds, val_ds, len(train_samples), len(val_samples), mean_target(train_arrays, cfg),
+    return Inputs(train_ds, val_ds, train_count, len(val_samples), mean_target(train_arrays, cfg),
                   len(result.skipped))
 
 
@@ -145,6 +167,9 @@ def record_inputs(cfg: Config, scheme, root: Optional[str], global_batch: int) -
 
     Images were checked when the shards were packed (`python -m fld_tf.data pack`).
     """
+    if cfg.data.extra_train:
+        raise DataError("data.extra_train: only with a training list, not with data.train_format "
+                        "tfrecord")
     path = cfg.data.train_list
     files = tfrecord.find_shards(path if os.path.isabs(path) else os.path.join(root or os.getcwd(), path))
     stored = tfrecord.read_scheme(files)

@@ -225,9 +225,56 @@ def save_deployable(model, serving, run_dir: str) -> None:
         tf.saved_model.save(serving, tmp)
 
 
+TEACHER_DIR = "teacher"  # a `train.teacher_recipe` run's first stage, inside the run directory
+
+
+def teacher_config(cfg: Config, run_dir: str) -> Config:
+    """`train.teacher_recipe` as the teacher stage's config: the recipe's model and train sections,
+    this run's data (root included) and how it runs (strategy, precision, XLA, verbosity).
+
+    Raises:
+      ConfigError: unreadable recipe, a recipe that has a teacher of its own, or under multiworker.
+    """
+    train_cfg = cfg.train
+    if train_cfg.strategy == "multiworker":
+        raise ConfigError("train.teacher_recipe: not under the multiworker strategy (its collectives "
+                          "are set up once per process); train the teacher as a run of its own and "
+                          "name it in train.distill_teacher")
+    teacher_dir = os.path.abspath(os.path.join(run_dir, TEACHER_DIR))
+    if train_cfg.distill_teacher and os.path.abspath(train_cfg.distill_teacher) != teacher_dir:
+        raise ConfigError("train.teacher_recipe and train.distill_teacher both name a teacher; set one")
+    try:
+        recipe = load_config(recipe_path(train_cfg.teacher_recipe))
+    except ConfigError as e:
+        raise ConfigError(f"train.teacher_recipe: {e}") from None
+    if recipe.train.teacher_recipe:
+        raise ConfigError(f"train.teacher_recipe: {train_cfg.teacher_recipe} has a teacher_recipe of its own")
+    runs_as = {key: getattr(train_cfg, key) for key in ("strategy", "mixed_precision", "jit_compile", "verbose")}
+    return dataclasses.replace(recipe, data=cfg.data, train=dataclasses.replace(recipe.train, **runs_as))
+
+
+def train_teacher(teacher_cfg: Config, run_dir: str) -> str:
+    """The teacher stage of a `train.teacher_recipe` run: trains `teacher_cfg` in
+    `<run_dir>/teacher`, resuming it when it was stopped, skipping it when it finished; returns
+    its folder."""
+    folder = os.path.abspath(os.path.join(run_dir, TEACHER_DIR))
+    if os.path.exists(os.path.join(folder, "metrics.json")):
+        print(f"teacher stage: {folder} is finished; using it")
+        return folder
+    resume = os.path.exists(os.path.join(folder, "config.yaml"))
+    print(f"teacher stage: {'resuming' if resume else 'training'} {teacher_cfg.train.epochs} epochs in {folder}")
+    train(teacher_cfg, folder, resume=resume)
+    import tf_keras as keras
+    keras.backend.clear_session()  # the student's layers get the names the teacher's had
+    return folder
+
+
 def train(cfg: Config, run_dir: str, resume: bool = False) -> dict:
     """Reads and checks the inputs, writes `config.yaml` (with the data root used), trains, keeps
     the best checkpoint, evaluates it on `cfg.data.eval_lists`; returns metrics.
+
+    With `train.teacher_recipe`, the teacher stage (`train_teacher`) runs between writing
+    `config.yaml` and building the model.
 
     Under `multiworker` every worker calls this; only the chief writes to `run_dir` (see
     `fld_tf.distribute`), and only the chief evaluates.
@@ -249,21 +296,26 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     replicas = strategy.num_replicas_in_sync
     global_batch = cfg.data.batch_size * replicas
     scheme = get_scheme(cfg.data.scheme)
+    staged = None
+    if cfg.train.teacher_recipe:  # checked now; trained once this run's inputs were read
+        staged = teacher_config(cfg, run_dir)
+        teacher_dir = os.path.abspath(os.path.join(run_dir, TEACHER_DIR))
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(
+            cfg.train, distill_teacher=teacher_dir, init_weights=cfg.train.init_weights or teacher_dir))
     # Absolute, so that --resume from another folder finds the same models.
     cfg = dataclasses.replace(cfg, train=dataclasses.replace(
         cfg.train, **{key: os.path.abspath(getattr(cfg.train, key))
                       for key in ("distill_teacher", "init_weights") if getattr(cfg.train, key)}))
-    # Both models are loaded first: a wrong path is an error before the inputs are read.
-    init_source = load_init_source(cfg.train.init_weights) if cfg.train.init_weights else None
-    model_class = keras.Model
-    if cfg.train.distill_teacher:
-        from fld_tf import distill
-
-        with strategy.scope():
-            teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
-        model_class = distill.distilling_model_class(teacher, cfg.train.distill_weight)
-        print(f"distilling from {cfg.train.distill_teacher} ({teacher.name}, {teacher.input_shape[1]} px), "
-              f"weight {cfg.train.distill_weight:g}")
+    if cfg.train.teacher_recipe and os.path.exists(cfg.train.teacher_recipe):
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(
+            cfg.train, teacher_recipe=os.path.abspath(cfg.train.teacher_recipe)))
+    # Both models are loaded first: a wrong path is an error before the inputs are read (a
+    # teacher stage's models, once it has trained).
+    init_source = teacher = None
+    if not staged:
+        init_source, teacher = _load_start_and_teacher(cfg, strategy, scheme)
+    elif cfg.train.init_weights != cfg.train.distill_teacher:
+        init_source = load_init_source(cfg.train.init_weights)
     root = training_inputs.data_root(cfg)
     inputs = training_inputs.build_inputs(cfg, scheme, root, global_batch)
     chief = strategy.extended.should_checkpoint
@@ -273,6 +325,21 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     if root is not None:  # the run remembers its data: evaluate and export find it there
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=root))
     steps = cfg.train.steps_per_epoch or pipeline.steps_for(inputs.train_count, global_batch)
+    if chief:  # only now: a start that fails on its inputs leaves nothing that blocks the next
+        os.makedirs(run_dir, exist_ok=True)
+        save_config(cfg, os.path.join(run_dir, "config.yaml"))
+    if staged:
+        train_teacher(dataclasses.replace(staged, data=cfg.data), run_dir)
+        strategy = distribute.build_strategy(cfg.train.strategy)
+        if cfg.data.deterministic:
+            keras.utils.set_random_seed(cfg.data.seed)
+        start, teacher = _load_start_and_teacher(cfg, strategy, scheme)
+        init_source = init_source or start
+    model_class = keras.Model
+    if teacher is not None:
+        from fld_tf import distill
+
+        model_class = distill.distilling_model_class(teacher, cfg.train.distill_weight)
     with strategy.scope():
         model = build_model(cfg.model, scheme, mean_shape=inputs.mean_shape, model_class=model_class)
         compile_model(model, cfg, scheme, steps, replicas)
@@ -282,9 +349,6 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     val_ds = inputs.val.map(select) if inputs.val is not None else None
     monitor = "loss" if val_ds is None else \
         "val_landmarks_nme" if "attributes" in model.output_names else "val_nme"
-    if chief:  # only now: a start that fails on its inputs leaves nothing that blocks the next
-        os.makedirs(run_dir, exist_ok=True)
-        save_config(cfg, os.path.join(run_dir, "config.yaml"))
     initial_epoch = 0
     problem = backup_problem(run_dir) if resume else None
     if problem:
@@ -316,6 +380,20 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     if chief:
         finish_run(weights, cfg, scheme, root, run_dir, results, eval_arrays)
     return results
+
+
+def _load_start_and_teacher(cfg: Config, strategy, scheme):
+    """The models `train.init_weights` and `train.distill_teacher` name (None where unset)."""
+    init_source = load_init_source(cfg.train.init_weights) if cfg.train.init_weights else None
+    teacher = None
+    if cfg.train.distill_teacher:
+        from fld_tf import distill
+
+        with strategy.scope():
+            teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
+        print(f"distilling from {cfg.train.distill_teacher} ({teacher.name}, {teacher.input_shape[1]} px), "
+              f"weight {cfg.train.distill_weight:g}")
+    return init_source, teacher
 
 
 def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, results: dict,

@@ -11,6 +11,7 @@ import time
 
 import cv2
 import pytest
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = ["-o", "data.limit=200", "-o", "data.batch_size=16", "-o", "model.input_size=64",
@@ -148,6 +149,61 @@ def test_distilled_student_starts_from_the_teacher_and_resumes_from_elsewhere(tr
     assert f"distilling from {here}" in result.stdout and f"layers from {here}" in result.stdout
 
 
+def test_teacher_recipe_trains_the_teacher_then_distils_it_in_one_command(mtfl_root, tmp_path):
+    """A two-stage recipe: the teacher recipe (a file named relative to the start folder) trains in
+    <run>/teacher on the student's data, then the student distils it and starts from its weights."""
+    small = {"input_size": 64, "alpha": 0.35, "heatmap_stride": 4}
+    (tmp_path / "teacher.yaml").write_text(yaml.safe_dump({"model": small, "train": {"epochs": 1, "steps_per_epoch": 2}}))
+    (tmp_path / "student.yaml").write_text(yaml.safe_dump({
+        "model": {**small, "flip_test": False},
+        "train": {"epochs": 1, "steps_per_epoch": 2, "teacher_recipe": "teacher.yaml", "learning_rate": 5e-4}}))
+    args = ["fld_tf.train", "--config", "student.yaml", "--run-dir", "run", "--data-root", mtfl_root, *SMALL,
+            "-o", "data.eval_lists=[]"]
+    result = _run(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    teacher = str(tmp_path / "run" / "teacher")
+    assert f"teacher stage: training 1 epochs in {teacher}" in result.stdout
+    assert f"distilling from {teacher} (mobilenet_v2_a0.35_mtfl5_64_flip, 64 px)" in result.stdout
+    assert f"layers from {teacher} (new: Conv_1, Conv_1_bn, attributes)" in result.stdout
+    from fld_tf.config import load_config
+
+    taught = load_config(os.path.join(teacher, "config.yaml"))
+    assert taught.model.flip_test and taught.model.heatmap_stride == 4  # the teacher recipe's model
+    assert taught.data.limit == 200 and taught.data.root == mtfl_root  # the student's data
+    assert taught.train.learning_rate == 0.002 and taught.train.verbose == 2  # its own train, our verbosity
+    saved = load_config(str(tmp_path / "run" / "config.yaml"))
+    assert saved.train.distill_teacher == teacher and saved.train.init_weights == teacher
+    assert saved.train.teacher_recipe == str(tmp_path / "teacher.yaml")
+    for name in ("metrics.json", "model.keras"):
+        assert os.path.exists(os.path.join(teacher, name)) and os.path.exists(tmp_path / "run" / name)
+    # Stopped during the teacher stage: --resume from elsewhere continues it, then the student.
+    os.remove(os.path.join(teacher, "metrics.json"))
+    result = _run(["fld_tf.train", "--run-dir", str(tmp_path / "run"), "--resume"], cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"teacher stage: resuming 1 epochs in {teacher}" in result.stdout
+    assert os.path.exists(os.path.join(teacher, "metrics.json"))
+
+
+def test_a_finished_teacher_stage_is_reused_and_bad_teacher_recipes_are_named(tmp_path, capsys):
+    from fld_tf.config import ConfigError, load_config
+    from fld_tf.train import teacher_config, train_teacher
+
+    (tmp_path / "teacher").mkdir()
+    (tmp_path / "teacher" / "metrics.json").write_text("{}")
+    assert train_teacher(load_config(None), str(tmp_path)) == str(tmp_path / "teacher")
+    assert f"teacher stage: {tmp_path / 'teacher'} is finished; using it" in capsys.readouterr().out
+    (tmp_path / "nested.yaml").write_text("train: {teacher_recipe: mnv2-a050_mtfl5-96_teacher}\n")
+    with pytest.raises(ConfigError, match="train.teacher_recipe: .*nested.yaml has a teacher_recipe of its own"):
+        teacher_config(load_config(None, [f"train.teacher_recipe={tmp_path / 'nested.yaml'}"]), str(tmp_path))
+    with pytest.raises(ConfigError, match="train.teacher_recipe: --config nope: no such file"):
+        teacher_config(load_config(None, ["train.teacher_recipe=nope"]), str(tmp_path))
+    both = load_config(None, ["train.teacher_recipe=mnv2-a050_mtfl5-96_teacher", "train.distill_teacher=runs/x"])
+    with pytest.raises(ConfigError, match="train.teacher_recipe and train.distill_teacher both name a teacher"):
+        teacher_config(both, str(tmp_path))
+    shipped = teacher_config(load_config(None, ["train.teacher_recipe=mnv2-a050_mtfl5-96_teacher"]), str(tmp_path))
+    assert shipped.train.epochs == 90 and shipped.model.flip_test
+
+
 def test_balance_option_builds_the_pose_table_or_stays_off(capsys):
     import numpy as np
     from fld_tf.config import load_config
@@ -191,6 +247,41 @@ def test_resample_option_draws_frequency_to_one_minus_power(capsys):
     assert resample_for(load_config(None), get_scheme("mtfl5"), attributes) is None  # default: off
     with pytest.raises(ConfigError, match=r"data.resample_power must be in \[0, 1\], got 1.5"):
         load_config(None, ["data.resample_power=1.5"])
+
+
+def test_extra_train_list_of_another_scheme_is_reduced_to_the_training_scheme(tmp_path, helen_root, mtfl_root,
+                                                                              capsys):
+    import os
+    import numpy as np
+    from fld_tf import geometry
+    from fld_tf.config import load_config
+    from fld_tf.data.readers import read_list
+    from fld_tf.inputs import extra_arrays
+    from fld_tf.schemes import get_scheme
+
+    names = sorted(f for f in os.listdir(os.path.join(helen_root, "trainset")) if f.endswith(".pts"))[:2]
+    listing = tmp_path / "two.txt"
+    listing.write_text("".join(os.path.join(helen_root, "trainset", n) + "\n" for n in names))
+    cfg = load_config(None, [f"data.extra_train=[{{list: {listing}, scheme: ibug68}}]"])
+    [arrays] = extra_arrays(cfg, get_scheme("mtfl5"), mtfl_root)
+    assert f"extra training list {listing}: 2 faces (ibug68 reduced to mtfl5)" in capsys.readouterr().out
+    points68 = read_list(str(listing), "pts", scheme="ibug68").samples[0].points
+    # Eye centres = the means of the eye contours 36-41 and 42-47; nose tip 30; mouth corners 48, 54.
+    expected = np.stack([points68[36:42].mean(0), points68[42:48].mean(0), points68[30], points68[48], points68[54]])
+    np.testing.assert_allclose(arrays["points"][0], expected, rtol=1e-6)
+    np.testing.assert_array_equal(arrays["attributes"], -np.ones((2, 4)))  # MTFL's 4 attributes, unknown
+    square = geometry.crop_square("landmarks", cfg.data.crop, expected, None, None)
+    np.testing.assert_allclose(arrays["square"][0], square, rtol=1e-6)  # the mtfl5 rule on the five
+
+
+def test_extra_train_scheme_must_reduce_to_the_training_scheme():
+    from fld_tf.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"data.extra_train\[0\].scheme: ibug68 points can be reduced to mtfl5 "
+                                          r"only \(its subset5\), not to data.scheme wflw98"):
+        load_config(None, ["data.scheme=wflw98", "data.extra_train=[{list: a, scheme: ibug68}]"])
+    with pytest.raises(ConfigError, match=r"data.extra_train\[0\].scheme: unknown point scheme 'ibug6'"):
+        load_config(None, ["data.extra_train=[{list: a, scheme: ibug6}]"])
 
 
 @pytest.mark.parametrize("module", ["fld_tf.train", "fld_tf.evaluate", "fld_tf.data"])
