@@ -421,7 +421,9 @@ def load_config(path: Optional[str] = None, overrides: Sequence[str] = ()) -> Co
         if "=" not in item:
             raise ConfigError(f"override {item!r}: expected key=value, e.g. train.epochs=5")
         key, raw = item.split("=", 1)
-        _set(tree, key.strip(), yaml.safe_load(raw))
+        # `key=` clears a text option (e.g. -o train.distill_teacher=), as YAML's '' would.
+        _set(tree, key.strip(), yaml.safe_load(raw) if raw.strip() else "")
+    if overrides:
         where = f"{where} + overrides"
     cfg = _build(Config, tree, where, "")
     warning = cfg.data.crop_warning()

@@ -312,10 +312,10 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     # Both models are loaded first: a wrong path is an error before the inputs are read (a
     # teacher stage's models, once it has trained).
     init_source = teacher = None
-    if not staged:
-        init_source, teacher = _load_start_and_teacher(cfg, strategy, scheme)
-    elif cfg.train.init_weights != cfg.train.distill_teacher:
+    if cfg.train.init_weights and (not staged or cfg.train.init_weights != cfg.train.distill_teacher):
         init_source = load_init_source(cfg.train.init_weights)
+    if cfg.train.distill_teacher and not staged:
+        teacher = _load_teacher(cfg, strategy, scheme)
     root = training_inputs.data_root(cfg)
     inputs = training_inputs.build_inputs(cfg, scheme, root, global_batch)
     chief = strategy.extended.should_checkpoint
@@ -333,8 +333,8 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
         strategy = distribute.build_strategy(cfg.train.strategy)
         if cfg.data.deterministic:
             keras.utils.set_random_seed(cfg.data.seed)
-        start, teacher = _load_start_and_teacher(cfg, strategy, scheme)
-        init_source = init_source or start
+        init_source = init_source or load_init_source(cfg.train.init_weights)
+        teacher = _load_teacher(cfg, strategy, scheme)
     model_class = keras.Model
     if teacher is not None:
         from fld_tf import distill
@@ -382,18 +382,15 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     return results
 
 
-def _load_start_and_teacher(cfg: Config, strategy, scheme):
-    """The models `train.init_weights` and `train.distill_teacher` name (None where unset)."""
-    init_source = load_init_source(cfg.train.init_weights) if cfg.train.init_weights else None
-    teacher = None
-    if cfg.train.distill_teacher:
-        from fld_tf import distill
+def _load_teacher(cfg: Config, strategy, scheme):
+    """The deployable model `train.distill_teacher` names, in `strategy`'s scope."""
+    from fld_tf import distill
 
-        with strategy.scope():
-            teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
-        print(f"distilling from {cfg.train.distill_teacher} ({teacher.name}, {teacher.input_shape[1]} px), "
-              f"weight {cfg.train.distill_weight:g}")
-    return init_source, teacher
+    with strategy.scope():
+        teacher = distill.load_teacher(cfg.train.distill_teacher, scheme)
+    print(f"distilling from {cfg.train.distill_teacher} ({teacher.name}, {teacher.input_shape[1]} px), "
+          f"weight {cfg.train.distill_weight:g}")
+    return teacher
 
 
 def finish_run(weights, cfg: Config, scheme, root: Optional[str], run_dir: str, results: dict,
