@@ -68,16 +68,23 @@ def mean_target(arrays, cfg: Config) -> Optional[np.ndarray]:
     return np.mean(crops, axis=0).reshape(-1)
 
 
-def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Balance]:
-    """`train.balance_attribute` as `(index, weights)`, or None when off or the data lacks it."""
-    name = cfg.train.balance_attribute
+def _attribute_index(key: str, name: str, scheme, attributes: np.ndarray, instead: str) -> Optional[int]:
+    """Column of attribute `name` (option `key`); None when unset or the data lacks it (said, with
+    what happens `instead`)."""
     if not name:
         return None
     if name not in scheme.attribute_names or not attributes.size:
-        print(f"train.balance_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
-              "training unweighted")
+        print(f"{key}={name}: scheme {scheme.name} lists carry no such attribute; {instead}")
         return None
-    index = scheme.attribute_names.index(name)
+    return scheme.attribute_names.index(name)
+
+
+def balance_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeline.Balance]:
+    """`train.balance_attribute` as `(index, weights)`, or None when off or the data lacks it."""
+    name = cfg.train.balance_attribute
+    index = _attribute_index("train.balance_attribute", name, scheme, attributes, "training unweighted")
+    if index is None:
+        return None
     table = losses.class_balance_weights(attributes[:, index], cfg.train.balance_power)
     print(f"loss weight by {name} class: " + ", ".join(f"{w:.2f}" for w in table[1:]))
     return index, table
@@ -92,13 +99,9 @@ def resample_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeli
     the most under-represented class is always kept, as is a class the rows do not hold.
     """
     name, power = cfg.data.resample_attribute, cfg.data.resample_power
-    if not name:
+    index = _attribute_index("data.resample_attribute", name, scheme, attributes, "sampling as listed")
+    if index is None:
         return None
-    if name not in scheme.attribute_names or not attributes.size:
-        print(f"data.resample_attribute={name}: scheme {scheme.name} lists carry no such attribute; "
-              "sampling as listed")
-        return None
-    index = scheme.attribute_names.index(name)
     rows = np.clip(attributes[:, index].astype(np.int64) + 1, 0, None)
     counts = np.bincount(rows).astype(np.float64)
     initial = counts / counts.sum()
