@@ -136,7 +136,7 @@ class DataConfig:
     augment: AugmentConfig = AugmentConfig()
     # Draw training samples by their class of this attribute (e.g. "pose"): class frequency f
     # becomes f ** (1 - resample_power) (normalised), so 1 samples every class equally often, 0
-    # leaves the list's mix; rejection sampling from the cache (`tf.data`'s rejection_resample).
+    # leaves the list's mix; rejection sampling from the cached stream (`fld_tf.pipeline`).
     # "" (default) or a scheme without it: off. Unlike `train.balance_attribute` (loss weights),
     # rare faces are seen more often under fresh augmentation.
     resample_attribute: str = ""
