@@ -32,7 +32,7 @@ from tensorflow.lite.python.util import modify_model_io_type
 
 from fld_tf import logs, runtime, tflite_graph
 from export.quantize import representative_fn
-from export.variants import serving_function
+from export.variants import tflite_converter
 
 DEBUG_IMAGES = 64  # calibration images the debugger runs; the ranking settles well before
 WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "QUANTIZE", "DEQUANTIZE")
@@ -44,7 +44,7 @@ class SelectiveError(RuntimeError):
 
 def build_debugger(model: keras.Model, images: np.ndarray):
     """A `QuantizationDebugger` over the float model, calibrated on the first `DEBUG_IMAGES` images."""
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([serving_function(model)], model)
+    converter = tflite_converter(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_fn(images[:DEBUG_IMAGES])
     return tf.lite.experimental.QuantizationDebugger(

@@ -173,6 +173,21 @@ def test_variant_table_and_names():
         convert(model, "int8")
 
 
+def test_converter_tracks_only_the_weights_and_converts_the_same_bytes():
+    # The converter lowers through a SavedModel of its trackable object; if the weights-only
+    # module missed a variable, TFLite would fall back silently to its frozen-graph path.
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    model(np.ones((2, 8, 8, 3), np.float32), training=True)  # moves the BatchNorm statistics off 0 / 1
+    converter = variants.tflite_converter(model)
+    data = bytes(converter.convert())
+    assert converter.saved_model_dir is not None
+    keras_converter = tf.lite.TFLiteConverter.from_concrete_functions([variants.serving_function(model)], model)
+    assert data == bytes(keras_converter.convert())
+
+
 def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch, tiny_export):
     src = os.path.join(tiny_export, "mnv2-a035-mtfl5-64.int8.tflite")
     with open(src, "rb") as f:

@@ -65,6 +65,29 @@ def test_training_writes_a_complete_run(trained_run):
     assert sheet is not None and sheet.shape[0] > 0
 
 
+def test_saved_model_serves_the_points_evaluation_measures(trained_run):
+    """`saved_model/` (for TF Serving and other converters) maps `image` to the mirror-averaged
+    `landmarks` of `model.keras`, as loaded without Keras."""
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import numpy as np
+    import tensorflow as tf
+    from fld_tf.config import load_config
+    from fld_tf.evaluate import load_model
+    from fld_tf.model import deployable
+    from fld_tf.schemes import get_scheme
+
+    run_dir, _ = trained_run
+    cfg = load_config(os.path.join(run_dir, "config.yaml"))
+    assert cfg.model.flip_test
+    serve = tf.saved_model.load(os.path.join(run_dir, "saved_model")).signatures["serving_default"]
+    image = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    served = serve(image=tf.constant(image))
+    assert list(served) == ["landmarks"]
+    expected = deployable(load_model(run_dir), cfg.model, get_scheme(cfg.data.scheme))(image, training=False)
+    np.testing.assert_allclose(served["landmarks"].numpy(), expected.numpy(), atol=1e-5)
+    assert np.ptp(expected.numpy(), axis=0).max() > 0  # two different images, two sets of points
+
+
 def test_evaluate_cli_reproduces_training_metrics(trained_run, tmp_path):
     """The Evaluate command training printed, run as printed from another folder without $FLD_DATA."""
     run_dir, result = trained_run
