@@ -68,7 +68,7 @@ def test_training_writes_a_complete_run(trained_run):
 def test_saved_model_serves_the_points_evaluation_measures(trained_run):
     """`saved_model/` (for TF Serving and other converters) maps `image` to the mirror-averaged
     `landmarks` of `model.keras`, as loaded without Keras."""
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import fld_tf  # noqa: F401  (Keras 2 before TensorFlow)
     import numpy as np
     import tensorflow as tf
     from fld_tf.config import load_config
