@@ -2,7 +2,8 @@
 
 x is host ms per face, y the AFLW NME %: lower-left is better. Marker area is proportional to
 the file size; integer models are filled, float models hollow. Peers without a measured time
-are horizontal dashed lines at their NME.
+are horizontal dashed lines at their NME. The variants of one network (files `NAME.VARIANT.tflite`
+side by side) are joined by a light line of their colour, so a float model and its int8 twin read as one.
 """
 from typing import Dict, List, Tuple
 
@@ -40,6 +41,17 @@ def _points(summary: Dict) -> List[Dict]:
                                integer=p["integer"], color=PEER,
                                text=f"{p['label']}: {p['nme_percent']:.2f}%\n{p['plot_note']}"))
     return points
+
+
+def _twins(summary: Dict) -> List[List[Dict]]:
+    """Our models grouped by network: the same file path but for its `.VARIANT.tflite` ending;
+    only groups of two or more, each in order of latency."""
+    groups: Dict[str, List[Dict]] = {}
+    for m in summary["models"]:
+        suffix = f".{m['dtype']}.tflite"
+        if m["file"].endswith(suffix):
+            groups.setdefault(m["file"][:-len(suffix)], []).append(m)
+    return [sorted(g, key=lambda m: m["ms"]) for g in groups.values() if len(g) > 1]
 
 
 def _limits(points: List[Dict], lines: List[Dict]) -> Tuple[Tuple[float, float], Tuple[float, float]]:
@@ -135,6 +147,9 @@ def plot_frontier(summary: Dict, path: str) -> Dict[str, Tuple[float, float, flo
             taken.append(text.get_window_extent(fig.canvas.get_renderer()))
             _, y = ax.transData.transform((0, line["nme_percent"]))
             taken.append(Bbox.from_extents(ax.bbox.x0, y - 1, ax.bbox.x1, y + 1))  # no label across it
+        for twins in _twins(summary):
+            ax.plot([m["ms"] for m in twins], [m["nme_percent"] for m in twins], color=OURS, alpha=0.35, lw=1.5,
+                    zorder=2)  # light: not a leader line
         radii, marks = [], {}
         for p in points:
             ax.scatter([p["ms"]], [p["nme"]], s=AREA_PER_KB * p["kb"], marker="o", zorder=3,

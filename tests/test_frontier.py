@@ -71,6 +71,23 @@ def test_markers_sit_at_their_data_filled_or_hollow(tmp_path):
     assert [f for f in os.listdir(tmp_path) if f.endswith(".tmp")] == []
 
 
+def test_a_networks_variants_are_joined_and_other_models_are_not(tmp_path):
+    s = summary()
+    small, big = s["models"]
+    # big.float32 and small.int8 become one network's two files; a third model of its own.
+    big["file"], small["file"] = "/runs/a/net.float32.tflite", "/runs/a/net.int8.tflite"
+    s["models"].append(dict(small, label="other.int8", file="/runs/b/net.int8.tflite", nme_percent=7.1, ms=1.25))
+    marks = plot_frontier(s, str(tmp_path / "f.png"))
+    image = read_rgb(tmp_path / "f.png")
+    (x1, y1, r1), (x2, y2, r2), (x3, y3, r3) = (marks[k] for k in ("small.int8", "big.float32", "other.int8"))
+
+    def darkest(x, y):  # the darkest pixel within 2 px: a 1-px antialiased line is grey in one of them
+        window = image[int(y) - 2:int(y) + 3, int(x) - 2:int(x) + 3].reshape(-1, 3)
+        return window[window.sum(axis=1).argmin()]
+    assert near(darkest((x1 + x2) / 2, (y1 + y2) / 2), (177, 207, 229), 20)  # tab:blue at alpha 0.35
+    assert near(darkest((x1 + x3) / 2, (y1 + y3) / 2), (255, 255, 255), 5)   # not joined
+
+
 def test_replot_draws_the_json_as_written(tmp_path):
     io.write_json(str(tmp_path / "f.json"), summary())
     with open(tmp_path / "f.json") as f:
