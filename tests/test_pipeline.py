@@ -137,3 +137,29 @@ def test_resample_draws_classes_at_their_acceptance_rates(mtfl_root):
     # Kept in proportion listed share x acceptance.
     expected = listed[rare] / (listed[rare] + 0.25 * listed[common])
     assert abs(np.mean(pose == rare) - expected) < 0.05, (np.mean(pose == rare), expected)
+
+
+def test_a_list_beside_a_linked_data_root_reaches_the_graph(tmp_path):
+    """`<root>/../faces` where the root is a symbolic link: the OS follows the link, TensorFlow
+    cleans the path lexically first (to `<root's parent>/faces`); the arrays hand the graph the
+    resolved path, so the checked image is the one decoded."""
+    import cv2
+
+    points = np.array([[76, 80], [104, 80], [90, 92], [79, 104], [101, 104]], np.float32)
+    image = _dot_image(points)
+    faces = tmp_path / "real" / "faces"
+    faces.mkdir(parents=True)
+    (tmp_path / "real" / "mtfl").mkdir()
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "mtfl").symlink_to(tmp_path / "real" / "mtfl")
+    assert cv2.imwrite(str(faces / "a.png"), image[..., ::-1])
+    (faces / "a.pts").write_text("version: 1\nn_points: 5\n{\n"
+                                 + "".join(f"{x} {y}\n" for x, y in points) + "}\n")
+    cfg = load_config(None)
+    root = str(tmp_path / "link" / "mtfl")
+    samples = pipeline.read_samples(cfg.data, root, "../faces", "pts", MTFL5)
+    arrays = pipeline.sample_arrays(samples, cfg.data.crop, "landmarks")
+    assert not (tmp_path / "link" / "faces").exists()  # where the lexical path points
+    decoded = pipeline.decode_image(tf.constant(arrays["path"][0])).numpy()
+    np.testing.assert_array_equal(decoded, image)
+    np.testing.assert_array_equal(pipeline.decode_image(samples[0].image_path).numpy(), image)

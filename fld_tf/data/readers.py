@@ -464,7 +464,9 @@ def samples_to_arrays(samples: Sequence[Sample], num_attributes: Optional[int] =
             flags = s.attributes[:num_attributes]
             attributes[i, :len(flags)] = flags
     return {
-        "paths": np.array([s.image_path for s in samples], dtype=str),
+        # TensorFlow cleans a path lexically before opening it ("root/../x" -> "x"), the OS follows
+        # symbolic links first: under a linked data root only the resolved path names the same file.
+        "paths": np.array([os.path.realpath(s.image_path) for s in samples], dtype=str),
         "points": np.stack([s.points for s in samples]).astype(np.float32),
         "boxes": boxes,
         "has_box": np.array([s.box is not None for s in samples], bool),
