@@ -73,8 +73,10 @@ def test_input_size_must_be_a_multiple_of_the_heatmap_stride():
 
     with pytest.raises(ConfigError, match=r"model.input_size must be a multiple of model.heatmap_stride \(8\)"
                                           r" for the heatmap head, got 100"):
-        _config("model.input_size=100")
-    _config("model.input_size=100", "model.heatmap_stride=4")  # 25 cells of 4 px
+        _config("model.input_size=100", "model.heatmap_stride=8")
+    _config("model.input_size=100")  # the default stride 4: 25 cells of 4 px
+    with pytest.raises(ConfigError, match=r"model.heatmap_stride \(4\) for the heatmap head, got 98"):
+        _config("model.input_size=98")
 
 
 def test_deployable_model_has_only_landmarks_and_same_outputs():
@@ -107,7 +109,7 @@ def test_unknown_backbone_and_head_are_named():
 def test_soft_argmax_missing_mass_pulls_towards_the_centre_not_the_corner():
     """An int8 softmax rounds tail cells to zero; with 2% of the mass gone, a point 0.2 from the
     centre moves 0.004 towards it (2% of 0.2), where absolute kernels would move it 2% of 0.7."""
-    layer = _model().get_layer("soft_argmax")
+    layer = _model("model.heatmap_stride=8").get_layer("soft_argmax")  # an 8x8 map
     h, w = layer.kernel_size
     heat = np.zeros((1, h, w, 5), np.float32)
     heat[0, 1, 6, :] = 0.98  # cell centre x = 6.5 / 8 = 0.8125, y = 1.5 / 8 = 0.1875

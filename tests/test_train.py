@@ -267,7 +267,9 @@ def test_resample_option_draws_frequency_to_one_minus_power(capsys):
     uniform = load_config(None, ["data.resample_attribute=pose", "data.resample_power=1"])
     np.testing.assert_allclose(resample_for(uniform, get_scheme("mtfl5"), attributes)[1],
                                [0.2, 1, 1, 1 / 9, 1], rtol=1e-6)  # targets 5/12 each: ratios 1, 5, 5/9
-    assert resample_for(load_config(None), get_scheme("mtfl5"), attributes) is None  # default: off
+    assert resample_for(load_config(None, ["data.resample_attribute="]), get_scheme("mtfl5"), attributes) is None
+    # The default draws by pose: the same acceptance as set explicitly.
+    np.testing.assert_allclose(resample_for(load_config(None), get_scheme("mtfl5"), attributes)[1], accept)
     with pytest.raises(ConfigError, match=r"data.resample_power must be in \[0, 1\], got 1.5"):
         load_config(None, ["data.resample_power=1.5"])
 
