@@ -146,7 +146,7 @@ def initialize_from(model, source, path: str) -> str:
     by_name = {layer.name: layer for layer in source.layers}
     copied, skipped = 0, []
     for layer in model.layers:
-        if not layer.weights:
+        if not layer.trainable_weights:  # none, or fixed at build (the soft-argmax's grids)
             continue
         other = by_name.get(layer.name)
         if other is not None and [w.shape for w in other.weights] == [w.shape for w in layer.weights]:

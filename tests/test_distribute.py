@@ -206,7 +206,9 @@ def test_mirrored_matches_default_and_resumes(mtfl_root, twin_list, tmp_path):
     common = ["--data-root", mtfl_root, *TINY, *NO_AUGMENT, "-o", "data.val_fraction=0",
               "-o", "data.deterministic=true", "-o", "data.seed=5", "-o", "data.shuffle_buffer=1",
               "-o", "model.dropout=0", "-o", "train.lr_scaling=none", "-o", "train.warmup_epochs=0",
-              "-o", "train.learning_rate=0.001", "-o", "train.epochs=2", "-o", "train.steps_per_epoch=2"]
+              "-o", "train.learning_rate=0.001", "-o", "train.epochs=2", "-o", "train.steps_per_epoch=2",
+              # each list element's draw is its own: the twin list's copies would be kept or dropped apart
+              "-o", "data.resample_attribute="]
     twins = ["-o", f"data.train_list={twin_list}"]
     single = ["-o", f"data.train_list={os.path.join(os.path.dirname(twin_list), 'single.txt')}"]
     default16, default8, mirrored = (str(tmp_path / n) for n in ("default16", "default8", "mirrored"))
