@@ -57,8 +57,6 @@ def sample_arrays(samples: Sequence[Sample], crop_cfg, source: str, num_attribut
 
 def decode_image(path):
     """The one image decoder every consumer shares: RGB uint8 `(H, W, 3)`, accurate JPEG IDCT."""
-    if isinstance(path, str):  # as `samples_to_arrays` hands paths to the graph
-        path = os.path.realpath(path)
     return _decode_bytes(tf.io.read_file(path))
 
 

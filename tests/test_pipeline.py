@@ -141,8 +141,8 @@ def test_resample_draws_classes_at_their_acceptance_rates(mtfl_root):
 
 def test_a_list_beside_a_linked_data_root_reaches_the_graph(tmp_path):
     """`<root>/../faces` where the root is a symbolic link: the OS follows the link, TensorFlow
-    cleans the path lexically first (to `<root's parent>/faces`); the arrays hand the graph the
-    resolved path, so the checked image is the one decoded."""
+    cleans the path lexically first (to `<root's parent>/faces`); samples carry the resolved path,
+    so the checked image is the one decoded."""
     import cv2
 
     points = np.array([[76, 80], [104, 80], [90, 92], [79, 104], [101, 104]], np.float32)

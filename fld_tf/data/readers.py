@@ -338,7 +338,10 @@ def _to_sample(record: _Record, source: str, path: str, attribute_names: Sequenc
             raise _Bad(f"attributes must be integers, got {[float(v) for v in values]}")
         attributes = np.array(values, np.int32)
     box = None if record.box is None else record.box.astype(np.float32)
-    return Sample(path, points, box, attributes, source)
+    # TensorFlow cleans a path lexically before opening it ("root/../x" -> "x"), the OS follows
+    # symbolic links first: under a linked data root only the resolved path names the same file
+    # for both, in training, export and every other consumer of the sample.
+    return Sample(os.path.realpath(path), points, box, attributes, source)
 
 
 def _checked_sizes(paths: Sequence[Optional[str]]) -> List[Union[Tuple[int, int], DataError, None]]:
@@ -464,9 +467,7 @@ def samples_to_arrays(samples: Sequence[Sample], num_attributes: Optional[int] =
             flags = s.attributes[:num_attributes]
             attributes[i, :len(flags)] = flags
     return {
-        # TensorFlow cleans a path lexically before opening it ("root/../x" -> "x"), the OS follows
-        # symbolic links first: under a linked data root only the resolved path names the same file.
-        "paths": np.array([os.path.realpath(s.image_path) for s in samples], dtype=str),
+        "paths": np.array([s.image_path for s in samples], dtype=str),
         "points": np.stack([s.points for s in samples]).astype(np.float32),
         "boxes": boxes,
         "has_box": np.array([s.box is not None for s in samples], bool),
