@@ -59,12 +59,11 @@ def test_presence_score_tells_faces_from_background(landmarker, lfw):
         image = read_image(s.image_path)
         face = geometry.square_from_points(s.points, model.crop_cfg.landmark_scale, model.crop_cfg.landmark_shift)
         assert presence_score(model, image, face, model.run(image, face)) > 0.8, s.image_path
-        # Background and shoulders: 0.15 under the landmarker's threshold (MIN_FACE_SCORE, 0.75); the
-        # model shipped in session 13 scores up to 0.51 on them (session 6's: 0.47), also on the
-        # first 60 of these photos, whose faces score 0.89 and more.
+        # Background and shoulders: 0.2 under the landmarker's threshold (MIN_FACE_SCORE, 0.75); the
+        # model shipped in session 13 scores up to 0.51 on them (session 6's: 0.47).
         for corner in ([40, 40, 80], [210, 40, 80], [125, 235, 60]):
             square = np.array(corner, np.float32)
-            assert presence_score(model, image, square, model.run(image, square)) < MIN_FACE_SCORE - 0.15, (s.image_path, corner)
+            assert presence_score(model, image, square, model.run(image, square)) < MIN_FACE_SCORE - 0.2, (s.image_path, corner)
 
 
 @pytest.mark.parametrize("name", ["1089-image10018.jpg", "1752-image10209.jpg"])
