@@ -272,19 +272,24 @@ class TrainConfig:
     verbose: int = 1
     # Knowledge distillation (fld_tf/distill.py): a finished run (or model file) whose deployed
     # points, flip averaging included, are blended into the landmark target with this weight.
+    # With `teacher_recipe`, 0 turns distillation off: the teacher stage only starts this run.
     distill_teacher: str = ""
     distill_weight: float = 0.5
     # Start from a finished run's (or model file's) weights: every layer whose name and shapes
     # match is copied (a new scheme's output layer is not), the rest start afresh.
     init_weights: str = ""
     # A recipe (a shipped one's name or a YAML file) trained first, in `<run dir>/teacher`, on this
-    # run's data; this run then distils it (`distill_teacher`) and, unless `init_weights` names
-    # another, starts from its weights: a two-stage recipe in one command (`fld_tf.train`).
+    # run's data; this run then distils it (`distill_teacher`, unless `distill_weight` is 0) and,
+    # unless `init_weights` names another, starts from its weights: a two-stage recipe in one
+    # command (`fld_tf.train`).
     teacher_recipe: str = ""
 
     def __post_init__(self):
-        if not 0 < self.distill_weight <= 1:
-            raise ConfigError(f"train.distill_weight must be in (0, 1], got {self.distill_weight!r}")
+        if not 0 <= self.distill_weight <= 1:
+            raise ConfigError(f"train.distill_weight must be in [0, 1], got {self.distill_weight!r}")
+        if self.distill_weight == 0 and self.distill_teacher:
+            raise ConfigError("train.distill_weight 0 distils nothing from train.distill_teacher; to start "
+                              "from its weights set train.init_weights instead")
         value = "float16" if self.mixed_precision is True else self.mixed_precision
         if value is not False and value not in MIXED_PRECISION:
             raise ConfigError(f"train.mixed_precision must be false, {' or '.join(MIXED_PRECISION)}, "

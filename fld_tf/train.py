@@ -312,7 +312,8 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
         staged = teacher_config(cfg, run_dir)
         teacher_dir = os.path.abspath(os.path.join(run_dir, TEACHER_DIR))
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(
-            cfg.train, distill_teacher=teacher_dir, init_weights=cfg.train.init_weights or teacher_dir))
+            cfg.train, distill_teacher=teacher_dir if cfg.train.distill_weight else "",
+            init_weights=cfg.train.init_weights or teacher_dir))
     # Absolute, so that --resume from another folder finds the same models.
     cfg = dataclasses.replace(cfg, train=dataclasses.replace(
         cfg.train, **{key: os.path.abspath(getattr(cfg.train, key))
@@ -323,7 +324,7 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
     # Both models are loaded first: a wrong path is an error before the inputs are read (a
     # teacher stage's models, once it has trained).
     init_source = teacher = None
-    if cfg.train.init_weights and (not staged or cfg.train.init_weights != cfg.train.distill_teacher):
+    if cfg.train.init_weights and not (staged and cfg.train.init_weights == teacher_dir):
         init_source = load_init_source(cfg.train.init_weights)
     if cfg.train.distill_teacher and not staged:
         teacher = _load_teacher(cfg, strategy, scheme)
@@ -345,7 +346,8 @@ def _train(cfg: Config, run_dir: str, resume: bool) -> dict:
         if cfg.data.deterministic:
             keras.utils.set_random_seed(cfg.data.seed)
         init_source = init_source or load_init_source(cfg.train.init_weights)
-        teacher = _load_teacher(cfg, strategy, scheme)
+        if cfg.train.distill_teacher:
+            teacher = _load_teacher(cfg, strategy, scheme)
     model_class = keras.Model
     if teacher is not None:
         from fld_tf import distill

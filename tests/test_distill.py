@@ -66,5 +66,8 @@ def test_load_teacher_checks_path_and_scheme(tmp_path):
 
 
 def test_distill_weight_is_checked():
-    with pytest.raises(ConfigError, match=r"train.distill_weight must be in \(0, 1\], got 0"):
-        load_config(None, ["train.distill_weight=0"])
+    with pytest.raises(ConfigError, match=r"train.distill_weight must be in \[0, 1\], got 1.5"):
+        load_config(None, ["train.distill_weight=1.5"])
+    with pytest.raises(ConfigError, match=r"train.distill_weight 0 distils nothing from train.distill_teacher"):
+        load_config(None, ["train.distill_weight=0", "train.distill_teacher=runs/teacher"])
+    assert load_config(None, ["train.distill_weight=0", "train.teacher_recipe=x"]).train.distill_weight == 0

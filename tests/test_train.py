@@ -206,6 +206,19 @@ def test_teacher_recipe_trains_the_teacher_then_distils_it_in_one_command(mtfl_r
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"teacher stage: resuming 1 epochs in {teacher}" in result.stdout
     assert os.path.exists(os.path.join(teacher, "metrics.json"))
+    # distill_weight 0: the finished teacher stage only starts the student, here at a larger input
+    # (the shipped release recipe's second stage: 96 px teacher, 112 px student).
+    shutil.copytree(teacher, tmp_path / "tuned" / "teacher")
+    result = _run([*args, "--run-dir", "tuned", "-o", "train.distill_weight=0", "-o", "model.input_size=80"],
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    tuned_teacher = str(tmp_path / "tuned" / "teacher")
+    assert f"teacher stage: {tuned_teacher} is finished; using it" in result.stdout
+    assert "distilling" not in result.stdout
+    assert f"initialised 115 of 118 layers from {tuned_teacher} (new: Conv_1, Conv_1_bn, attributes)" in result.stdout
+    saved = load_config(str(tmp_path / "tuned" / "config.yaml"))
+    assert saved.train.distill_teacher == "" and saved.train.init_weights == tuned_teacher
+    assert saved.model.input_size == 80
 
 
 def test_a_finished_teacher_stage_is_reused_and_bad_teacher_recipes_are_named(tmp_path, capsys):
