@@ -1,4 +1,7 @@
-"""Chooses the face-presence threshold (`fld_tf.landmarker.MIN_FACE_SCORE`) on real photos.
+"""Chooses a model's face-presence threshold on real photos.
+
+`python -m export.tflite RUN --min-face-score S` then writes it into the model's cards;
+`fld_tf.landmarker.MIN_FACE_SCORE` is the threshold for a card without one.
 
 Usage:
   python benchmarks/face_presence.py                          # data from $FLD_DATA (else the user cache)
@@ -23,7 +26,7 @@ import numpy as np
 from fld_tf import plots
 from fld_tf.data.download import default_root
 from fld_tf.data.readers import read_list
-from fld_tf.landmarker import MIN_FACE_SCORE, FaceLandmarker
+from fld_tf.landmarker import FaceLandmarker, min_face_score_of
 from fld_tf.predict import read_image
 
 SETS = (("helen", "helen68", "testset", "pts"), ("aflw", "mtfl", "testing.txt", "mtfl"))
@@ -68,10 +71,13 @@ def main(argv=None) -> int:
                         "else the user cache)")
     parser.add_argument("--model", default="mtfl5", help="shipped model name or .tflite")
     parser.add_argument("--limit", type=int, default=0, help="first N photos of each set (0: all)")
-    parser.add_argument("--threshold", type=float, default=MIN_FACE_SCORE, help="the value to show on the sheet")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="the value to show on the sheet (default: the model card's presence threshold)")
     parser.add_argument("--sheet", default=None, help="PNG of the other faces kept at --threshold")
     args = parser.parse_args(argv)
     landmarker = FaceLandmarker.create(args.model, min_face_score=0.0)
+    if args.threshold is None:
+        args.threshold = min_face_score_of(landmarker.card)
     results = {}
     for name, dataset, split, fmt in SETS:
         root = os.path.join(args.data_root, dataset) if args.data_root else default_root(dataset)

@@ -2,7 +2,7 @@
 
 Usage:
   python benchmarks/helen_cross.py fld_tf/models/*.tflite --data-root ../shared/data/helen68
-  python benchmarks/helen_cross.py fld_tf/models/mnv2-a050-mtfl5-96.float32.tflite --data-root ../shared/data/helen68 --split trainset --offsets
+  python benchmarks/helen_cross.py fld_tf/models/mnv2-a050-mtfl5-112.float32.tflite --data-root ../shared/data/helen68 --split trainset --offsets
 
 Every model is fed as its card says (crop rule, input size, dtype) and its points are reduced to
 MTFL's five with the card's `subset5` (identity for a 5-point model; eye centres = mean of each eye

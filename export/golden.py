@@ -1,9 +1,9 @@
 """Golden vectors for the Android core's `GoldenParityTest`: real test faces through the Python pipeline.
 
 Usage:
-  python -m export.golden runs/default/export/mnv2-a050-mtfl5-96.int8.tflite \
+  python -m export.golden runs/default/export/mnv2-a050-mtfl5-112.int8.tflite \
       --out android_demo/landmark-core/src/test/resources/golden
-  python -m export.golden runs/default/export/mnv2-a050-mtfl5-96.int8.json --count 4 --run-java
+  python -m export.golden runs/default/export/mnv2-a050-mtfl5-112.int8.json --count 4 --run-java
 
 Per face: `<name>.png` (the decoded JPEG pixels, lossless), `<name>.bin` (the `S*S*3` uint8 RGB model
 input), `<name>.json` (crop rule inputs, square, the 8 float32 transform coefficients, model output,

@@ -57,6 +57,7 @@ class Job:
     source: str
     root: Optional[str] = None
     images: Optional[np.ndarray] = None  # representative images, when a variant needs them
+    min_face_score: Optional[float] = None  # the card's presence threshold, when given
 
     def deployable(self, model):
         """`model` (the landmark model or its QAT version) as converted: flip averaging when on."""
@@ -96,8 +97,10 @@ def prepare(args) -> Job:
     names = parse_variants(args.variants) if args.variants else parse_variants(",".join(cfg.export.variants))
     variants = tuple(v for v in VARIANTS if v == "float32" or v in names)
     run_dir = args.model if os.path.isdir(args.model) else os.path.dirname(os.path.abspath(args.model))
+    if args.min_face_score is not None and not 0 <= args.min_face_score <= 1:
+        raise ValueError(f"--min-face-score {args.min_face_score:g}: must be in [0, 1]")
     return Job(cfg, scheme, model, args.name or model_card.model_name(cfg.model, scheme), variants,
-               args.out or os.path.join(run_dir, "export"), args.model)
+               args.out or os.path.join(run_dir, "export"), args.model, min_face_score=args.min_face_score)
 
 
 def calibrate(job: Job) -> None:
@@ -121,6 +124,8 @@ def export_variant(job: Job, variant: str, data: Optional[bytes] = None, extra: 
             quantize.fine_tune(model, job.cfg, job.scheme, job.root)
         representative = quantize.representative_fn(job.images) if job.images is not None else None
         data = variants.convert(job.deployable(model), variant, representative)
+    if job.min_face_score is not None:
+        extra = {**(extra or {}), "presence": {"min_face_score": job.min_face_score}}
     card = model_card.build_card(job.cfg, job.scheme, job.name, variant, runtime.io_details(data), {},
                                  job.source, extra)
     return card.model_file, data, card
@@ -206,10 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("model", help="run directory (with model.keras, config.yaml) or a model file")
     parser.add_argument("--variants", default=None, help="comma list or 'all' (default: the config's export.variants)")
     parser.add_argument("--out", default=None, help="output folder (default: <run>/export)")
-    parser.add_argument("--name", default=None, help="artifact name (default e.g. mnv2-a050-mtfl5-96)")
+    parser.add_argument("--name", default=None, help="artifact name (default e.g. mnv2-a050-mtfl5-112)")
     parser.add_argument("--selective", type=int, default=3, metavar="N",
                         help="if int8 misses its NME bound, keep the N worst layers in float (0: off)")
     parser.add_argument("--no-parity", action="store_true", help="skip the parity gate")
+    parser.add_argument("--min-face-score", type=float, default=None, metavar="S",
+                        help="presence threshold written into the cards, as chosen for this model with "
+                             "benchmarks/face_presence.py (default: none; fld_tf.landmarker then uses its own)")
     parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
     parity.add_test_arguments(parser)
     logs.add_flag(parser)

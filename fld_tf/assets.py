@@ -1,11 +1,11 @@
 """Shipped models and configs: package data inside `fld_tf`, found by name after any install.
 
 A model is named by its point scheme (`"mtfl5"`, `"ibug68"`: that scheme's shipped int8 model), by
-its file stem (`"mnv2-a050-mtfl5-96.float32"`), or given as a path to a `.tflite` (or its card `.json`).
+its file stem (`"mnv2-a050-mtfl5-112.float32"`), or given as a path to a `.tflite` (or its card `.json`).
 Which scheme and variant a shipped file is comes from its card, not from its name.
 
 Example:
-  resolve_model("mtfl5")        # .../fld_tf/models/mnv2-a050-mtfl5-96.int8.tflite
+  resolve_model("mtfl5")        # .../fld_tf/models/mnv2-a050-mtfl5-112.int8.tflite
   resolve_model("my.tflite")    # my.tflite
   config_path("default")        # .../fld_tf/configs/default.yaml
 """

@@ -31,11 +31,18 @@ import numpy as np
 from fld_tf import assets, detect, drawing, geometry, model_card, tracking
 from fld_tf.inference import LandmarkModel, presence_score
 
-# Presence threshold, chosen with benchmarks/face_presence.py on the HELEN test photos and AFLW crops
-# for the shipped 5-point model (BENCHMARKS.md, "Face presence"; session 13's model): the
-# highest-scoring false face there (a shirt collar) scores 0.742, the real faces of other people kept
-# score 0.858-0.970, and 99.7% (HELEN) and 98.8% (AFLW) of the annotated faces that Haar finds are kept.
+# Presence threshold for a model whose card has none (`presence.min_face_score`, written by
+# `python -m export.tflite --min-face-score`), chosen with benchmarks/face_presence.py on the HELEN
+# test photos and AFLW crops for session 13's 5-point model (BENCHMARKS.md, "Face presence"): the
+# highest-scoring false face there (a shirt collar) scored 0.742, the real faces of other people kept
+# 0.858-0.970, and 99.7% (HELEN) and 98.8% (AFLW) of the annotated faces that Haar finds were kept.
 MIN_FACE_SCORE = 0.75
+
+
+def min_face_score_of(card) -> float:
+    """The card's presence threshold (`presence.min_face_score`), else `MIN_FACE_SCORE`."""
+    value = (card.get("presence") or {}).get("min_face_score")
+    return MIN_FACE_SCORE if value is None else float(value)
 
 
 class LandmarkerError(ValueError):
@@ -58,7 +65,8 @@ class FaceLandmarkerOptions:
         path to a `.tflite` with its card (or the card `.json`).
       running_mode: `RunningMode.IMAGE` or `RunningMode.VIDEO`.
       threads: LiteRT threads (None: LiteRT's default).
-      min_face_score: faces whose presence score is lower are dropped (0 keeps every box).
+      min_face_score: faces whose presence score is lower are dropped (0 keeps every box; None: the
+        card's threshold, `min_face_score_of`).
       num_faces: IMAGE mode: at most this many faces, best score first (None: all).
       refine: landmark re-crop passes per face found by the detector.
       smooth: VIDEO mode: One-Euro smoothing of the points.
@@ -69,7 +77,7 @@ class FaceLandmarkerOptions:
     model: str = assets.DEFAULT_MODEL
     running_mode: RunningMode = RunningMode.IMAGE
     threads: Optional[int] = None
-    min_face_score: float = MIN_FACE_SCORE
+    min_face_score: Optional[float] = None
     num_faces: Optional[int] = None
     refine: int = 1
     smooth: bool = True
@@ -141,6 +149,8 @@ class FaceLandmarker:
     """
 
     def __init__(self, options: FaceLandmarkerOptions, model: bytes, card: Dict, path: str):
+        if options.min_face_score is None:
+            options = dataclasses.replace(options, min_face_score=min_face_score_of(card))
         if options.refine < 0 or not 0 <= options.min_face_score <= 1:
             raise LandmarkerError(f"refine must be >= 0 and min_face_score in [0, 1]; got {options.refine}, "
                                   f"{options.min_face_score}")
@@ -171,7 +181,7 @@ class FaceLandmarker:
 
     @classmethod
     def create(cls, model: str = assets.DEFAULT_MODEL, running_mode: RunningMode = RunningMode.IMAGE,
-               threads: Optional[int] = None, min_face_score: float = MIN_FACE_SCORE, **options) -> "FaceLandmarker":
+               threads: Optional[int] = None, min_face_score: Optional[float] = None, **options) -> "FaceLandmarker":
         """`create_from_options` with the options as keywords (see `FaceLandmarkerOptions`)."""
         return cls.create_from_options(FaceLandmarkerOptions(model, running_mode, threads, min_face_score, **options))
 

@@ -373,10 +373,18 @@ def build_card(cfg, scheme: PointScheme, name: str, variant: str, io: Dict, metr
     card = ModelCard.from_dict(raw, raw["model_file"])
     return card.replace(
         scheme=scheme, crop=dataclasses.replace(card.crop, detectors=detector_rules()), metrics=dict(metrics),
-        training={"data": f"{(cfg.data.dataset or 'own data').upper()} {cfg.data.train_list}",
-                  "config": to_dict(cfg.model)},
+        training={"data": training_data(cfg.data), "config": to_dict(cfg.model)},
         # Video smoothing and re-detect settings (fld_tf.tracking), so the phone uses the same ones.
         source_run=source_run, extra={"tracking": TRACKING.to_dict(), **(extra or {})})
+
+
+def training_data(data) -> str:
+    """The card's line on what trained the model: the main list, then each `data.extra_train` list."""
+    parts = [f"{data.dataset.upper() if data.dataset else 'own data'} {data.train_list}"]
+    for extra in data.extra_train:
+        reduced = f", {extra.scheme} -> {data.scheme}" if extra.scheme and extra.scheme != data.scheme else ""
+        parts.append(f"{extra.list} ({extra.format}{reduced})")
+    return " + ".join(parts)
 
 
 def crop_config(card: CardLike) -> CropConfig:

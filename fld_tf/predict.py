@@ -211,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show", action="store_true", help="show the result in a window (needs a display)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per photo (per frame for video)")
     parser.add_argument("--min-face-score", type=float, default=None, metavar="S",
-                        help="drop faces whose presence score is below S, in [0, 1] (default: the landmarker's)")
+                        help="drop faces whose presence score is below S, in [0, 1] (default: the model card's "
+                             "presence threshold, else fld_tf.landmarker.MIN_FACE_SCORE)")
     parser.add_argument("--refine", type=int, default=1, help="landmark re-crop passes per face")
     parser.add_argument("--whole-image", action="store_true", help="photo is one pre-cropped face: no detector")
     parser.add_argument("--redetect", type=int, default=None, metavar="N",
@@ -258,12 +259,11 @@ def resolve_output(args) -> Optional[str]:
 
 
 def build_landmarker(args, is_image: bool):
-    from fld_tf.landmarker import MIN_FACE_SCORE, FaceLandmarker, RunningMode
+    from fld_tf.landmarker import FaceLandmarker, RunningMode
 
     return FaceLandmarker.create(
         args.model or assets.DEFAULT_MODEL, RunningMode.IMAGE if is_image else RunningMode.VIDEO, args.threads,
-        MIN_FACE_SCORE if args.min_face_score is None else args.min_face_score,
-        refine=args.refine, smooth=not args.no_smooth, redetect_every=args.redetect)
+        args.min_face_score, refine=args.refine, smooth=not args.no_smooth, redetect_every=args.redetect)
 
 
 def main(argv=None) -> int:

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from export import golden
-from fld_tf import schemes, tracking
+from fld_tf import model_card, schemes, tracking
 from fld_tf.data.readers import read_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORE = os.path.join(REPO, "android_demo", "landmark-core")
 MODEL_DIR = os.path.join(REPO, "fld_tf", "models")
-SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-96.int8.tflite")
+SHIPPED_INT8 = os.path.join(MODEL_DIR, "mnv2-a050-mtfl5-112.int8.tflite")
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,14 @@ def write_real_faces(path, mtfl_root):
     return sum(len(v) for v in doc.values())
 
 
-EXACT_GOLDEN = (r"golden {tag}\S+\.json: input 27648 values, 0 differ by 1, 0 by more; points max error 0\.0 px; "
+EXACT_GOLDEN = (r"golden {tag}\S+\.json: input {values} values, 0 differ by 1, 0 by more; points max error 0\.0 px; "
                 r"8 camera planes equal; face check passed")
+
+
+def exact_golden(model: str, tag: str = "") -> str:
+    """`EXACT_GOLDEN` for `model`: its whole input (size x size x 3 values, the size from its card) exact."""
+    size = model_card.read_card(model).size
+    return EXACT_GOLDEN.format(tag=tag, values=3 * size * size)
 
 
 def run_core(golden_dir, core_build, *tests, **env):
@@ -77,7 +83,7 @@ def test_landmark_core_junit_suite_passes_on_the_shipped_model(mtfl_root, tmp_pa
     assert failed == 0 and skipped == 0 and passed >= 90
     # Six faces (AFLW crops, CUHK box and landmark crops): exact model input, also when sampled from
     # camera planes in all 4 rotations, mirrored or not; exact points; real faces pass the face check.
-    assert len(re.findall(EXACT_GOLDEN.format(tag=""), output)) == 6, output[-3000:]
+    assert len(re.findall(exact_golden(SHIPPED_INT8), output)) == 6, output[-3000:]
     assert f"face check: 0 of {faces} real faces rejected" in output, output[-3000:]
 
 
@@ -87,7 +93,7 @@ def test_golden_parity_on_the_shipped_68_point_model(helen_root, tmp_path, core_
     model = os.path.join(MODEL_DIR, "mnv2-a050-ibug68-96.int8.tflite")
     assert golden.main([model, "--out", str(tmp_path), "--data-root", helen_root, "--max-side", "400"]) == 0
     output = run_core(tmp_path, core_build, "GoldenParityTest")
-    assert len(re.findall(EXACT_GOLDEN.format(tag="helen_landmarks_"), output)) == 6, output[-3000:]
+    assert len(re.findall(exact_golden(model, "helen_landmarks_"), output)) == 6, output[-3000:]
 
 
 def test_without_golden_vectors_the_suite_skips_that_test_with_the_command(tmp_path, core_build):

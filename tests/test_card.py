@@ -13,7 +13,7 @@ from fld_tf.schemes import get_scheme
 from fld_tf.tracking import TRACKING
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED = os.path.join(REPO, "fld_tf", "models", "mnv2-a050-mtfl5-96.int8.json")
+SHIPPED = os.path.join(REPO, "fld_tf", "models", "mnv2-a050-mtfl5-112.int8.json")
 IO = {"input": {"shape": [1, 64, 64, 3], "dtype": "uint8", "quantization": {"scale": 1.0, "zero_point": 0}},
       "output": {"shape": [1, 136], "dtype": "float32"}}
 
@@ -57,9 +57,18 @@ def test_detector_box_rules_travel_in_the_card(card):
 def test_shipped_card_reads_and_its_scheme_is_the_registered_one():
     shipped = model_card.read_card(SHIPPED)
     assert shipped.scheme is get_scheme("mtfl5")
-    assert shipped.input.shape == (1, 96, 96, 3)
+    assert shipped.input.shape == (1, 112, 112, 3)
     assert shipped.crop.detectors == {name: BoxRule(s, d) for name, (s, d) in detect.BOX_RULES.items()}
     assert shipped.metrics["aflw_test"]["count"] == 2995
+    assert shipped.training["data"] == "MTFL training.txt + ../helen68/trainset (pts, ibug68 -> mtfl5)"
+
+
+def test_the_card_names_every_training_list():
+    cfg = load_config(None, ["data.dataset=", "data.train_list=faces.csv", "data.extra_train=[{list: more, "
+                             "format: csv}, {list: ../helen68/trainset, format: pts, scheme: ibug68}]"])
+    assert model_card.training_data(cfg.data) == \
+        "own data faces.csv + more (csv) + ../helen68/trainset (pts, ibug68 -> mtfl5)"
+    assert model_card.training_data(load_config(None).data) == "MTFL training.txt"
 
 
 def test_dict_era_helpers_work_on_both(card):

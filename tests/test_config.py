@@ -157,8 +157,8 @@ def test_bad_model_head_and_simcc_split_are_named(overrides, message):
 
 def test_an_empty_override_clears_a_text_option():
     # The shell hands `-o train.distill_teacher=` over as "...=", which YAML would read as null.
-    path = os.path.join(REPO, "fld_tf", "configs", "mnv2-a050_mtfl5-96_release.yaml")
-    cfg = load_config(path, ["train.teacher_recipe=", "train.distill_teacher=runs/teacher"])
+    path = os.path.join(REPO, "fld_tf", "configs", "mnv2-a050_mtfl5-112_release.yaml")
+    cfg = load_config(path, ["train.teacher_recipe=", "train.distill_teacher=runs/teacher", "train.distill_weight=0.5"])
     assert cfg.train.teacher_recipe == "" and cfg.train.distill_teacher == "runs/teacher"
     assert load_config(None, ["data.dataset="]).data.dataset is None
     with pytest.raises(ConfigError, match=r"^defaults \+ overrides: train.epochs must be int, got ''$"):

@@ -252,8 +252,12 @@ def _zero_representative(tmp_path, tiny_run):
     return [tiny_run, "-o", "export.representative_samples=0"], "export.representative_samples is 0"
 
 
+def _bad_min_face_score(tmp_path, tiny_run):
+    return [tiny_run, "--min-face-score", "1.5"], "--min-face-score 1.5: must be in [0, 1]"
+
+
 @pytest.mark.parametrize("case", [_bad_run_without_model, _bad_model_input, _bad_test_list, _bad_profile,
-                                  _zero_representative], ids=lambda f: f.__name__.strip("_"))
+                                  _zero_representative, _bad_min_face_score], ids=lambda f: f.__name__.strip("_"))
 def test_bad_input_exits_2_with_one_line(case, tmp_path, tiny_run, export_args, capsys):
     argv, message = case(tmp_path, tiny_run)
     out = tmp_path / "out"
@@ -285,3 +289,16 @@ def test_help_does_not_import_tensorflow(module, tmp_path):
                 if line.startswith("import time:")}
     assert "ai_edge_litert.interpreter" in imported or "fld_tf.model_card" in imported  # the listing is there
     assert not {m for m in imported if m.split(".")[0] in ("tensorflow", "tf_keras", "keras")}
+
+
+def test_the_presence_threshold_travels_in_the_cards(tiny_run, tmp_path):
+    from fld_tf.landmarker import FaceLandmarker
+
+    out = tmp_path / "out"
+    assert tflite.main([tiny_run, "--variants", "float32", "--no-parity", "--out", str(out),
+                        "--min-face-score", "0.8"]) == 0
+    path = str(out / "mnv2-a035-mtfl5-64.float32.tflite")
+    assert model_card.read_card(path)["presence"] == {"min_face_score": 0.8}
+    assert model_card.read_card(model_card.card_path(path))["presence"] == {"min_face_score": 0.8}
+    with FaceLandmarker.create(path) as landmarker:
+        assert landmarker.options.min_face_score == 0.8

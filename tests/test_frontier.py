@@ -102,8 +102,8 @@ def test_replot_draws_the_json_as_written(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["nothere.tflite"], "nothere.tflite: not a .tflite file"),
     ([os.path.join(MODELS, "mnv2-a050-ibug68-96.int8.tflite")], "no mtfl5 model"),
-    ([os.path.join(MODELS, "mnv2-a050-mtfl5-96.int8.tflite"), "--peer", "foo=x.tflite"], "--peer foo=...: no AFLW NME"),
-    ([os.path.join(MODELS, "mnv2-a050-mtfl5-96.int8.tflite"), "--label", "other.tflite=x"],
+    ([os.path.join(MODELS, "mnv2-a050-mtfl5-112.int8.tflite"), "--peer", "foo=x.tflite"], "--peer foo=...: no AFLW NME"),
+    ([os.path.join(MODELS, "mnv2-a050-mtfl5-112.int8.tflite"), "--label", "other.tflite=x"],
      "--label other.tflite: not one of the models"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
@@ -116,15 +116,15 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
 
 
 def test_cli_measures_the_shipped_int8_model_as_its_card_says(tmp_path, mtfl_root):
-    int8 = os.path.join(MODELS, "mnv2-a050-mtfl5-96.int8.tflite")
-    stand_in = os.path.join(MODELS, "mnv2-a050-mtfl5-96.float32.tflite")  # MediaPipe's file is not in CI
+    int8 = os.path.join(MODELS, "mnv2-a050-mtfl5-112.int8.tflite")
+    stand_in = os.path.join(MODELS, "mnv2-a050-mtfl5-112.float32.tflite")  # MediaPipe's file is not in CI
     result = subprocess.run([sys.executable, SCRIPT, int8, "--label", f"{int8}=shipped", "--data-root", mtfl_root,
                              "--peer", f"mediapipe={stand_in}", "--runs", "5", "--repeats", "2",
                              "--out", "out/f.png"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "out" / "f.json") as f:
         got = json.load(f)
-    with open(os.path.join(MODELS, "mnv2-a050-mtfl5-96.int8.json")) as f:
+    with open(os.path.join(MODELS, "mnv2-a050-mtfl5-112.int8.json")) as f:
         card = json.load(f)
     (model,) = got["models"]
     assert got["list"]["count"] == 2995 and got["list"]["format"] == "mtfl" and got["list"]["crop"] == "image"

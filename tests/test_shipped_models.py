@@ -16,13 +16,13 @@ from fld_tf import model_card, runtime
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(REPO, "fld_tf", "models")
-NAME = "mnv2-a050-mtfl5-96"
+NAME = "mnv2-a050-mtfl5-112"
 LIST_LINES = 300
 # NME (%) of the shipped files on the first 300 AFLW test faces (testing.txt), measured with
-# `python -m export.parity fld_tf/models/mnv2-a050-mtfl5-96.*.tflite --list <those lines>` on x86_64
+# `python -m export.parity fld_tf/models/mnv2-a050-mtfl5-112.*.tflite --list <those lines>` on x86_64
 # (XNNPACK). A re-export, a changed crop, pipeline or runtime moves them by more than the tolerance.
-PINNED = {"float32": 5.6345, "int8": 5.6894}
-FAILURE_PERCENT = {"float32": 3.3333, "int8": 3.3333}  # faces above 10% NME: 10 of 300 each
+PINNED = {"float32": 5.4515, "int8": 5.4940}
+FAILURE_PERCENT = {"float32": 2.3333, "int8": 2.3333}  # faces above 10% NME: 7 of 300 each
 TOLERANCE_PP = 0.02
 # The 68-point model on the first 100 HELEN test faces (sorted .pts paths), cropped from the landmarks
 # (300-W protocol): outer-eye-corner and pupil NME (%).
@@ -186,7 +186,7 @@ def test_card_checks_pass_the_shipped_model(float_crops):
         assert report["flip_asymmetry"] > report["flip_tolerance"]
     nme = report["nme_percent"]
     # as measured on these 100 faces: fed as the card says, BGR, 0..1 and -1..1 pixels
-    for key, value in (("card", 5.06), ("BGR", 5.39), ("[0, 1]", 24.09), ("[-1, 1]", 23.48)):
+    for key, value in (("card", 4.85), ("BGR", 5.13), ("[0, 1]", 25.65), ("[-1, 1]", 25.10)):
         assert nme[key] == pytest.approx(value, abs=0.02), (key, nme[key])
 
 
@@ -197,7 +197,7 @@ def test_card_checks_catch_a_model_unlike_its_card(float_crops):
     unit_model = lambda x, dtype: run(np.asarray(x, np.float32) * 255.0, dtype)  # noqa: E731  wants 0..1
     problems = _probe(bgr_model, card, float_crops)[1]
     assert len(problems) == 1 and problems[0].startswith("card input.color_order is RGB, but the model does "
-                                                         "better fed BGR: NME 5.06% against 5.39%")
+                                                         "better fed BGR: NME 4.85% against 5.13%")
     problems = _probe(unit_model, card, float_crops)[1]
     assert len(problems) == 1 and problems[0].startswith("card input.pixel_range is [0, 255], but the model "
                                                          "does better fed [0, 1]")

@@ -60,8 +60,8 @@ def test_wheel_holds_models_and_configs(venv):
     import zipfile
 
     names = zipfile.ZipFile(venv[2]).namelist()
-    for want in ("fld_tf/models/mnv2-a050-mtfl5-96.int8.tflite", "fld_tf/models/mnv2-a050-mtfl5-96.int8.json",
-                 "fld_tf/models/mnv2-a050-mtfl5-96.float32.tflite", "fld_tf/configs/default.yaml",
+    for want in ("fld_tf/models/mnv2-a050-mtfl5-112.int8.tflite", "fld_tf/models/mnv2-a050-mtfl5-112.int8.json",
+                 "fld_tf/models/mnv2-a050-mtfl5-112.float32.tflite", "fld_tf/configs/default.yaml",
                  "export/targets/android-arm64.yaml"):
         assert want in names, want
     for folder, ext in (("models", ".tflite"), ("configs", ".yaml")):  # every shipped model and recipe
@@ -90,6 +90,6 @@ def test_fld_predict_runs_from_the_installed_wheel(venv, mtfl_root, tmp_path):
     assert record["faces"][0]["score"] == pytest.approx(want.score, abs=1e-4)
     drawn = cv2.imread(str(work / "photo_landmarks.png"))
     assert drawn is not None and drawn.shape == (250, 250, 3)
-    by_name = run([os.path.join(bin_dir, "fld-predict"), "photo.jpg", "--model", "mnv2-a050-mtfl5-96.float32",
+    by_name = run([os.path.join(bin_dir, "fld-predict"), "photo.jpg", "--model", "mnv2-a050-mtfl5-112.float32",
                    "--out", "f.png"], cwd=work, env=env)
     assert by_name.stdout.startswith("photo.jpg face 1/1: score ")

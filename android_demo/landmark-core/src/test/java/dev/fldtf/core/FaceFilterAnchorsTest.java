@@ -69,7 +69,7 @@ public class FaceFilterAnchorsTest {
       Subset5.forCard(ModelCard.parse(card, "custom"));
       fail();
     } catch (IllegalArgumentException e) {
-      assertEquals("model card mnv2-a050-ibug68-96 (68 points) has no scheme.subset5, so eyes, nose and mouth "
+      assertEquals("model card mnv2-a050-ibug68-112 (68 points) has no scheme.subset5, so eyes, nose and mouth "
           + "cannot be found", e.getMessage());
     }
   }

@@ -28,7 +28,7 @@ import org.junit.Test;
 public class GoldenParityTest {
   static final String PROPERTY = "fldtf.golden.dir";
   static final String REQUIRED_PROPERTY = "fldtf.golden.required";
-  static final String HOW_TO = "python -m export.golden models/mnv2-a050-mtfl5-96.int8.tflite"
+  static final String HOW_TO = "python -m export.golden models/mnv2-a050-mtfl5-112.int8.tflite"
       + " --out android_demo/landmark-core/src/test/resources/golden (needs the MTFL data: --data-root or $FLD_DATA)";
   static final double MAX_OFF_BY_ONE_FRACTION = 0.01;
   static final float POINT_TOLERANCE_PX = 1e-3f;

@@ -55,6 +55,12 @@ final class TestFiles {
   }
 
   /** Points of a shipped model, from the scheme its file is named after ({@code mnv2-a050-<scheme>-96.*}). */
+  /** The input size a shipped model's name ends in ({@code mnv2-a050-mtfl5-112.int8.tflite}: 112). */
+  static int shippedSize(File model) {
+    String stem = model.getName().substring(0, model.getName().indexOf('.'));
+    return Integer.parseInt(stem.substring(stem.lastIndexOf('-') + 1));
+  }
+
   static int shippedPoints(File model) {
     String name = model.getName();
     if (name.contains("-mtfl5-")) return 5;

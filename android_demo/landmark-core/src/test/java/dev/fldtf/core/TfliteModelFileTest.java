@@ -34,7 +34,8 @@ public class TfliteModelFileTest {
       assertEquals(1, m.outputs().length);
       TfliteModelFile.Tensor in = m.inputs()[0];
       TfliteModelFile.Tensor out = m.outputs()[0];
-      assertArrayEquals(f.getName(), new int[] {1, 96, 96, 3}, in.shape);
+      int size = TestFiles.shippedSize(f);
+      assertArrayEquals(f.getName(), new int[] {1, size, size, 3}, in.shape);
       assertEquals("float32", out.type);
       assertArrayEquals(f.getName(), new int[] {1, 2 * TestFiles.shippedPoints(f)}, out.shape);
       if (f.getName().contains(".int8.")) {
