@@ -1,26 +1,34 @@
 """Input pipeline vs training step: images per second of each, and their ratio.
 
 Usage:
-  python benchmarks/pipeline_throughput.py --data-root ../shared/data/mtfl [--images 2000]
+  python benchmarks/pipeline_throughput.py --data-root ../shared/data/mtfl [--images 2000] [-o key=value ...]
 
 The pipeline is timed alone after its cache is warm (the steady state of every epoch after the
-first); the training step is timed on a fixed in-memory batch so it does not wait for input.
+first), built as training builds it: with the config's sampling by attribute class
+(`data.resample_attribute`, the default's pose sampling; `-o data.resample_attribute=` for the
+stream as listed). The training step is timed on a fixed in-memory batch so it does not wait for input.
 """
 import argparse
 import time
 
 import fld_tf  # noqa: F401
+import numpy as np
 
-from fld_tf import pipeline
+from fld_tf import inputs, pipeline
 from fld_tf.config import load_config
 from fld_tf.schemes import get_scheme
 from train_step import step_rate
 
 
 def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
-    ds = pipeline.build_dataset(cfg.data, scheme, cfg.model.input_size, arrays, training=True)
+    resample = inputs.resample_for(cfg, scheme, arrays["attributes"])
+    ds = pipeline.build_dataset(cfg.data, scheme, cfg.model.input_size, arrays, training=True, resample=resample)
     it = iter(ds)
-    warm = len(arrays["path"]) // cfg.data.batch_size + 2  # first pass fills the cache
+    kept = 1.0
+    if resample is not None:  # a batch then draws 1 / kept elements from the cached stream
+        index, accept = resample
+        kept = float(np.mean(accept[np.clip(arrays["attributes"][:, index].astype(int) + 1, 0, len(accept) - 1)]))
+    warm = int(len(arrays["path"]) / (cfg.data.batch_size * kept)) + 2  # first pass fills the cache
     for _ in range(warm):
         next(it)
     start = time.perf_counter()
@@ -36,8 +44,9 @@ def main():
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("-o", "--override", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    cfg = load_config(args.config, [f"data.root={args.data_root}"])
+    cfg = load_config(args.config, [f"data.root={args.data_root}", *args.override])
     scheme = get_scheme(cfg.data.scheme)
     samples = pipeline.read_samples(cfg.data, args.data_root, cfg.data.train_list,
                                     cfg.data.train_format, scheme)[:args.images]
