@@ -59,12 +59,12 @@ def test_presence_score_tells_faces_from_background(landmarker, lfw):
         image = read_image(s.image_path)
         face = geometry.square_from_points(s.points, model.crop_cfg.landmark_scale, model.crop_cfg.landmark_shift)
         assert presence_score(model, image, face, model.run(image, face)) > 0.8, s.image_path
-        # Background and shoulders: 0.15 under the threshold in the model's card (0.77); the model
+        # Background and shoulders: 0.2 under the threshold in the model's card (0.8); the model
         # shipped in session 14 scores up to 0.59 on them (session 13's: 0.51, session 6's: 0.47).
         for corner in ([40, 40, 80], [210, 40, 80], [125, 235, 60]):
             square = np.array(corner, np.float32)
             score = presence_score(model, image, square, model.run(image, square))
-            assert score < landmarker.options.min_face_score - 0.15, (s.image_path, corner)
+            assert score < landmarker.options.min_face_score - 0.2, (s.image_path, corner)
 
 
 @pytest.mark.parametrize("name", ["1089-image10018.jpg", "1752-image10209.jpg"])
@@ -142,7 +142,7 @@ def test_modes_options_and_bad_calls(landmarker, lfw):
 def test_the_presence_threshold_comes_from_the_card(lfw, tmp_path):
     shipped = assets.resolve_model("mtfl5")
     # chosen for it with benchmarks/face_presence.py (BENCHMARKS.md, "Face presence")
-    assert model_card.read_card(shipped)["presence"] == {"min_face_score": 0.77}
+    assert model_card.read_card(shipped)["presence"] == {"min_face_score": 0.8}
     data, card = model_card.read_model(shipped)
     strict = str(tmp_path / "strict.int8.tflite")
     model_card.write_model(strict, data, card.replace(extra={**card.extra, "presence": {"min_face_score": 0.999}}))
