@@ -12,7 +12,6 @@ import argparse
 import time
 
 import fld_tf  # noqa: F401
-import numpy as np
 
 from fld_tf import inputs, pipeline
 from fld_tf.config import load_config
@@ -24,10 +23,7 @@ def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
     resample = inputs.resample_for(cfg, scheme, arrays["attributes"])
     ds = pipeline.build_dataset(cfg.data, scheme, cfg.model.input_size, arrays, training=True, resample=resample)
     it = iter(ds)
-    kept = 1.0
-    if resample is not None:  # a batch then draws 1 / kept elements from the cached stream
-        index, accept = resample
-        kept = float(np.mean(accept[np.clip(arrays["attributes"][:, index].astype(int) + 1, 0, len(accept) - 1)]))
+    kept = inputs.kept_fraction(resample, arrays["attributes"])
     warm = int(len(arrays["path"]) / (cfg.data.batch_size * kept)) + 2  # first pass fills the cache
     for _ in range(warm):
         next(it)

@@ -97,8 +97,6 @@ def prepare(args) -> Job:
     names = parse_variants(args.variants) if args.variants else parse_variants(",".join(cfg.export.variants))
     variants = tuple(v for v in VARIANTS if v == "float32" or v in names)
     run_dir = args.model if os.path.isdir(args.model) else os.path.dirname(os.path.abspath(args.model))
-    if args.min_face_score is not None and not 0 <= args.min_face_score <= 1:
-        raise ValueError(f"--min-face-score {args.min_face_score:g}: must be in [0, 1]")
     return Job(cfg, scheme, model, args.name or model_card.model_name(cfg.model, scheme), variants,
                args.out or os.path.join(run_dir, "export"), args.model, min_face_score=args.min_face_score)
 
@@ -230,6 +228,8 @@ def main(argv=None) -> int:
     try:
         if args.selective < 0:
             raise ValueError(f"--selective must be 0 (off) or positive, got {args.selective}")
+        if args.min_face_score is not None and not 0 <= args.min_face_score <= 1:
+            raise ValueError(f"--min-face-score {args.min_face_score:g}: must be in [0, 1]")
         job = prepare(args)
         profile = load_target(args.target or job.cfg.export.target)
         tests = None if args.no_parity else parity.read_tests(args, job.scheme, job.cfg)

@@ -116,8 +116,18 @@ def resample_for(cfg: Config, scheme, attributes: np.ndarray) -> Optional[pipeli
     accept = np.append(np.where(counts > 0, ratio / ratio.max(), 1.0), 1.0).astype(np.float32)
     print(f"sampling by {name} class: " + ", ".join(f"{t:.1%}" for t in target[1:])
           + f" of draws (listed: {', '.join(f'{p:.1%}' for p in initial[1:])}), "
-          f"{float(np.dot(initial, accept[:-1])):.0%} of the stream kept")
+          f"{kept_fraction((index, accept), attributes):.0%} of the stream kept")
     return index, accept
+
+
+def kept_fraction(resample: Optional[pipeline.Resample], attributes: np.ndarray) -> float:
+    """The share of `attributes`' rows that `resample` (from `resample_for`) accepts on average: a
+    batch of B draws B / kept_fraction elements from the cached stream. 1 without resampling."""
+    if resample is None:
+        return 1.0
+    index, accept = resample
+    rows = np.clip(attributes[:, index].astype(np.int64) + 1, 0, len(accept) - 1)
+    return float(np.mean(accept[rows]))
 
 
 def extra_arrays(cfg: Config, scheme, root: Optional[str]) -> list:

@@ -264,7 +264,7 @@ def test_resample_option_draws_frequency_to_one_minus_power(capsys):
     import numpy as np
     from fld_tf.config import ConfigError, load_config
     from fld_tf.schemes import get_scheme
-    from fld_tf.inputs import resample_for
+    from fld_tf.inputs import kept_fraction, resample_for
 
     # pose: 0 once, 2 nine times, unknown twice (12 samples).
     attributes = np.array([[0, 0, 0, 0]] + [[0, 0, 0, 2]] * 9 + [[-1, -1, -1, -1]] * 2)
@@ -278,6 +278,8 @@ def test_resample_option_draws_frequency_to_one_minus_power(capsys):
     out = capsys.readouterr().out
     assert "sampling by pose class: 20.8%, 0.0%, 62.5% of draws (listed: 8.3%, 0.0%, 75.0%)" in out
     assert "40% of the stream kept" in out  # (2 x 0.4 + 1 + 9 / 3) / 12
+    assert kept_fraction((index, accept), attributes) == pytest.approx(4.8 / 12)
+    assert kept_fraction(None, attributes) == 1.0
     uniform = load_config(None, ["data.resample_attribute=pose", "data.resample_power=1"])
     np.testing.assert_allclose(resample_for(uniform, get_scheme("mtfl5"), attributes)[1],
                                [0.2, 1, 1, 1 / 9, 1], rtol=1e-6)  # targets 5/12 each: ratios 1, 5, 5/9
