@@ -19,13 +19,24 @@ from fld_tf.schemes import get_scheme
 from train_step import step_rate
 
 
+def warm_batches(cfg, resample, arrays) -> int:
+    """Batches after which the first pass has filled the cache (sampling by class reads
+    `1 / kept_fraction` cached elements per image it keeps)."""
+    kept = inputs.kept_fraction(resample, arrays["attributes"])
+    return int(len(arrays["path"]) / (cfg.data.batch_size * kept)) + 2
+
+
+def training_arrays(cfg, scheme, root: str, images: int):
+    """`pipeline.sample_arrays` of the first `images` faces of the config's training list."""
+    samples = pipeline.read_samples(cfg.data, root, cfg.data.train_list, cfg.data.train_format, scheme)[:images]
+    return pipeline.sample_arrays(samples, cfg.data.crop, cfg.data.train_crop, len(scheme.attribute_names))
+
+
 def pipeline_rate(cfg, scheme, arrays, batches: int) -> float:
     resample = inputs.resample_for(cfg, scheme, arrays["attributes"])
     ds = pipeline.build_dataset(cfg.data, scheme, cfg.model.input_size, arrays, training=True, resample=resample)
     it = iter(ds)
-    kept = inputs.kept_fraction(resample, arrays["attributes"])
-    warm = int(len(arrays["path"]) / (cfg.data.batch_size * kept)) + 2  # first pass fills the cache
-    for _ in range(warm):
+    for _ in range(warm_batches(cfg, resample, arrays)):
         next(it)
     start = time.perf_counter()
     for _ in range(batches):
@@ -44,9 +55,7 @@ def main():
     args = parser.parse_args()
     cfg = load_config(args.config, [f"data.root={args.data_root}", *args.override])
     scheme = get_scheme(cfg.data.scheme)
-    samples = pipeline.read_samples(cfg.data, args.data_root, cfg.data.train_list,
-                                    cfg.data.train_format, scheme)[:args.images]
-    arrays = pipeline.sample_arrays(samples, cfg.data.crop, cfg.data.train_crop, len(scheme.attribute_names))
+    arrays = training_arrays(cfg, scheme, args.data_root, args.images)
     p = pipeline_rate(cfg, scheme, arrays, args.batches)
     t = step_rate(cfg, scheme, args.steps)[1] * cfg.data.batch_size
     print(f"pipeline: {p:.0f} images/s  training step: {t:.0f} images/s  ratio: {p / t:.1f}x "

@@ -78,15 +78,26 @@ def main():
     print(f"batch {base.data.batch_size}, input {base.model.input_size}, alpha {base.model.alpha}, "
           f"head {base.model.head}, attribute head {base.model.attribute_head}, {args.steps} steps, "
           f"{tf.config.list_logical_devices()[-1].device_type}", flush=True)
+
+    def measure(v):
+        probe = {}
+        first, rate = step_rate(cfgs[v], scheme, args.steps, probe)
+        return rate * base.data.batch_size, (f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} "
+                                             f"computes in {probe['compute_dtype']}, loss scaling {probe['loss_scale']}")
+
+    compare(key, settings, measure, args.repeats)
+
+
+def compare(key: str, settings, measure, repeats: int) -> None:
+    """Prints `measure(value)` -> `(images/s, note)` for each value of `key` in turn, `repeats`
+    interleaved rounds so that a drifting machine shifts every setting alike, then each mean and
+    its ratio to the first setting's."""
     rates = {v: [] for v in settings}
-    for round_ in range(args.repeats):
+    for round_ in range(repeats):
         for v in settings:
-            probe = {}
-            first, rate = step_rate(cfgs[v], scheme, args.steps, probe)
-            rates[v].append(rate * base.data.batch_size)
-            print(f"  round {round_ + 1} {key}={v}: {rate * base.data.batch_size:6.1f} images/s, "
-                  f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} computes in "
-                  f"{probe['compute_dtype']}, loss scaling {probe['loss_scale']}", flush=True)
+            rate, note = measure(v)
+            rates[v].append(rate)
+            print(f"  round {round_ + 1} {key}={v}: {rate:6.1f} images/s{', ' + note if note else ''}", flush=True)
     reference = statistics.mean(rates[settings[0]])
     for v in settings:
         mean = statistics.mean(rates[v])

@@ -89,6 +89,18 @@ def test_pts_folder_recursive(tmp_path):
     assert sample.source.endswith("img1.pts:1")
 
 
+def test_pts_folder_given_relative_to_the_working_directory(tmp_path, monkeypatch):
+    """`../data/300w` from another folder: the image beside each .pts is found once, not joined
+    to the folder a second time (`.../300w/../data/300w/img1.png`)."""
+    lines = [f"{i + 1} {i + 1}" for i in range(68)]
+    _write(tmp_path / "data" / "300w" / "img1.pts", lines)
+    _image(tmp_path / "data" / "300w" / "img1.jpg", 100, 100)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    (sample,) = read_list(os.path.join("..", "data", "300w"), "pts").samples
+    assert sample.image_path == str(tmp_path / "data" / "300w" / "img1.jpg")
+
+
 def test_wflw(tmp_path):
     _image(tmp_path / "WFLW_images" / "51--Dresses" / "x.jpg", 200, 200)
     coords = " ".join(f"{i}.5 {i / 2}" for i in range(98))
