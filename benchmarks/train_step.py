@@ -82,8 +82,9 @@ def main():
     def measure(v):
         probe = {}
         first, rate = step_rate(cfgs[v], scheme, args.steps, probe)
-        return rate * base.data.batch_size, (f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} "
-                                             f"computes in {probe['compute_dtype']}, loss scaling {probe['loss_scale']}")
+        note = (f"first {WARMUP_STEPS} steps {first:.1f} s, {PROBE_LAYER} computes in "
+                f"{probe['compute_dtype']}, loss scaling {probe['loss_scale']}")
+        return rate * base.data.batch_size, note
 
     compare(key, settings, measure, args.repeats)
 

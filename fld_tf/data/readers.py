@@ -207,7 +207,7 @@ def _parse_pts(path: str, k: int, image: Optional[str] = None) -> _Record:
         image = next((c for c in candidates if os.path.exists(c)), None)
         if image is None:
             raise _Bad(f"no image beside it ({os.path.basename(stem)}{{{','.join(IMAGE_EXTENSIONS)}}})", 1)
-        image = os.path.abspath(image)  # a folder given relative to the working directory
+        image = os.path.realpath(image)  # not relative to the working directory: the finder joins it to the folder
     return _Record(image, np.array(points) - 1.0, point_lines=(path, tuple(numbers)))
 
 
