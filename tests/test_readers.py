@@ -91,7 +91,7 @@ def test_pts_folder_recursive(tmp_path):
 
 def test_pts_folder_given_relative_to_the_working_directory(tmp_path, monkeypatch):
     """`../data/300w` from another folder: the image beside each .pts is found once, not joined
-    to the folder a second time (`.../300w/../data/300w/img1.png`)."""
+    to the folder a second time (`.../300w/../data/300w/img1.jpg`)."""
     lines = [f"{i + 1} {i + 1}" for i in range(68)]
     _write(tmp_path / "data" / "300w" / "img1.pts", lines)
     _image(tmp_path / "data" / "300w" / "img1.jpg", 100, 100)
